@@ -1,0 +1,37 @@
+# agentgate — `make run` serves the bundled workflows, `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test bench validate schema clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install agentgate with its test tools
+
+run: $(STAMP) ## serve workflows/ on http://127.0.0.1:8000/v1 (settings: AGENTGATE_*)
+	$(BIN)/agentgate serve
+
+test: $(STAMP) ## run the test suite
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) ## run the benchmarks in tests/bench (ratios, not a pass/fail gate)
+	$(BIN)/python -m pytest -q -s tests/bench -p no:cacheprovider
+
+validate: $(STAMP) ## check the workflow files
+	$(BIN)/agentgate validate
+
+schema: $(STAMP) ## print the JSON Schema of workflow files
+	@$(BIN)/agentgate schema
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -1,0 +1,1 @@
+"""The wire layer: OpenAI-compatible HTTP routes rendering dialogue events."""

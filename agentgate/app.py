@@ -1,0 +1,44 @@
+"""The application factory used by the CLI, the tests and anyone embedding agentgate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from agentgate import __version__
+from agentgate.api import middleware
+from agentgate.api.chat import chat_completions
+from agentgate.api.models import get_model, list_models
+from agentgate.appkeys import CATALOG, DEPS, SETTINGS
+from agentgate.conversation.dialogue import Deps
+from agentgate.conversation.store import ConversationStore
+from agentgate.extraction.followup import Phrases
+from agentgate.settings import Settings
+from agentgate.workflow.loader import Catalog, load_paths
+
+API_PREFIXES = ("/v1", "/openai/v1")
+
+
+async def health(request: web.Request) -> web.Response:
+    catalog = request.app[CATALOG]
+    return web.json_response({"status": "ok", "version": __version__,
+                              "workflows": len(catalog.workflows),
+                              "workflow_errors": len(catalog.problems)})
+
+
+def create_app(settings: Settings, *, catalog: Catalog | None = None,
+               store: ConversationStore | None = None) -> web.Application:
+    app = web.Application(client_max_size=settings.max_body_bytes,
+                          middlewares=[middleware.errors, middleware.authenticate])
+    app[SETTINGS] = settings
+    app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)])
+    app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
+                     phrases=Phrases(settings.prompts), id_style=settings.id_style)
+    app.router.add_get("/", health)
+    app.router.add_get("/health", health)
+    for prefix in API_PREFIXES:
+        app.router.add_get(f"{prefix}/models", list_models)
+        app.router.add_get(f"{prefix}/models/{{model:.+}}", get_model)
+        app.router.add_post(f"{prefix}/chat/completions", chat_completions)
+    return app

@@ -1,0 +1,11 @@
+"""Typed keys for what the application holds (aiohttp `AppKey`)."""
+
+from aiohttp import web
+
+from agentgate.conversation.dialogue import Deps
+from agentgate.settings import Settings
+from agentgate.workflow.loader import Catalog
+
+SETTINGS = web.AppKey("settings", Settings)
+CATALOG = web.AppKey("catalog", Catalog)
+DEPS = web.AppKey("deps", Deps)

@@ -1,0 +1,91 @@
+"""`agentgate serve | validate | schema`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from agentgate import __version__
+from agentgate.settings import SETTINGS, Settings, SettingsError
+
+
+def _settings_epilog() -> str:
+    lines = ["environment variables (defaults in brackets):"]
+    for setting in SETTINGS:
+        default = "" if setting.secret else f" [{setting.default if setting.default != () else ''}]"
+        lines.append(f"  {setting.env}{default}\n      {setting.help}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agentgate", description="Serve workflows as chat models behind an "
+        "OpenAI-compatible API.", epilog=_settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"agentgate {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the workflows over HTTP")
+    serve.add_argument("--host", help="listen address (AGENTGATE_HOST)")
+    serve.add_argument("--port", type=int, help="listen port (AGENTGATE_PORT)")
+    serve.add_argument("--workflows", metavar="DIR", help="workflow folder (AGENTGATE_WORKFLOWS)")
+    serve.add_argument("--data", metavar="DIR", dest="data_dir",
+                       help="conversation store folder (AGENTGATE_DATA_DIR)")
+
+    validate = commands.add_parser("validate", help="check workflow files and report problems")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="files or folders (default: the workflows folder)")
+
+    commands.add_parser("schema", help="print the JSON Schema of the workflow file format")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        overrides = {k: v for k, v in vars(args).items()
+                     if k in Settings.__dataclass_fields__}
+        settings = Settings.from_env(**overrides)
+    except SettingsError as exc:
+        print(f"agentgate: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        return _serve(settings)
+    if args.command == "validate":
+        return _validate([Path(p) for p in args.paths] or [Path(settings.workflows)])
+    if args.command == "schema":
+        from agentgate.workflow.schema import workflow_schema
+        print(json.dumps(workflow_schema(), indent=2))
+        return 0
+    return 2
+
+
+def _serve(settings: Settings) -> int:
+    from aiohttp import web
+
+    from agentgate.app import create_app
+
+    app = create_app(settings)
+    log = logging.getLogger("agentgate")
+    log.info("serving %s on http://%s:%s/v1", settings.workflows, settings.host, settings.port)
+    web.run_app(app, host=settings.host, port=settings.port, print=None,
+                access_log_format='%a "%r" %s %b %Tfs')
+    return 0
+
+
+def _validate(paths: list[Path]) -> int:
+    from agentgate.workflow.loader import load_paths
+
+    logging.getLogger("agentgate.workflow.loader").setLevel(logging.CRITICAL)
+    catalog = load_paths(paths)
+    for problem in catalog.problems:
+        print(problem, file=sys.stderr)
+    for workflow in catalog.workflows.values():
+        print(f"ok: {workflow.source} ({workflow.name}: {len(workflow.inputs)} inputs, "
+              f"{len(workflow.nodes)} nodes)")
+    return 1 if catalog.problems else 0

@@ -1,0 +1,71 @@
+"""What is remembered about a conversation between turns."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["gathering", "finished", "failed"]
+SNAPSHOTS_KEPT = 32
+
+
+@dataclass
+class State:
+    """The conversation as of one reply: gathered values and what was asked last."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    asked: str | None = None
+    status: Status = "gathering"
+
+    def copy(self) -> "State":
+        return State(values=dict(self.values), asked=self.asked, status=self.status)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "State":
+        return cls(values=dict(data.get("values", {})), asked=data.get("asked"),
+                   status=data.get("status", "gathering"))
+
+
+@dataclass
+class Record:
+    """One stored conversation: its owner, workflow and the snapshot each reply pointed at.
+
+    Snapshots are numbered by `next_turn`, which only grows, so a regenerated reply never
+    overwrites the state another branch of the chat still points at.
+    """
+
+    id: str
+    workflow: str
+    owner: str | None
+    next_turn: int = 1
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def snapshot(self, turn: int | None) -> State | None:
+        key = str(turn if turn is not None else self.next_turn - 1)
+        data = self.snapshots.get(key)
+        return State.from_dict(data) if data is not None else None
+
+    def add(self, state: State) -> int:
+        turn = self.next_turn
+        self.next_turn += 1
+        self.snapshots[str(turn)] = asdict(state)
+        for stale in sorted(self.snapshots, key=int)[:-SNAPSHOTS_KEPT]:
+            del self.snapshots[stale]
+        return turn
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Record":
+        return cls(id=data["id"], workflow=data["workflow"], owner=data.get("owner"),
+                   next_turn=int(data.get("next_turn", 1)),
+                   snapshots=dict(data.get("snapshots", {})))
+
+
+def owner_of(api_key: str | None) -> str | None:
+    """A stable, non-reversible owner tag for an API key (keys themselves are never stored)."""
+    if not api_key:
+        return None
+    return hashlib.sha256(api_key.encode()).hexdigest()

@@ -1,0 +1,93 @@
+"""Errors that reach a client, each mapped to OpenAI's error envelope in one middleware.
+
+    ApiError                      500 server_error
+     ├── InvalidRequest           400 invalid_request_error
+     ├── AuthenticationFailed     401 invalid_api_key
+     ├── ModelNotFound            404 model_not_found
+     ├── RouteNotFound            404 not_found
+     ├── MethodNotAllowed         405 method_not_allowed
+     ├── PayloadTooLarge          413 payload_too_large
+     └── ServerError              500 server_error
+
+Messages are written for the person reading them and never carry secrets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """Base: an error with an HTTP status and OpenAI's `{"error": {...}}` body."""
+
+    status = 500
+    type = "server_error"
+    code: str | None = "server_error"
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+
+    def envelope(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.type,
+                          "param": self.param, "code": self.code}}
+
+
+class InvalidRequest(ApiError):
+    """The request is malformed or asks for something unsupported."""
+
+    status = 400
+    type = "invalid_request_error"
+    code = None
+
+
+class AuthenticationFailed(ApiError):
+    """No API key, or one the server does not know."""
+
+    status = 401
+    type = "invalid_request_error"
+    code = "invalid_api_key"
+
+
+class ModelNotFound(ApiError):
+    """The requested model names no loaded workflow."""
+
+    status = 404
+    type = "invalid_request_error"
+    code = "model_not_found"
+
+    def __init__(self, model: str):
+        super().__init__(f"The model `{model}` does not exist. "
+                         "GET /v1/models lists the workflows this server offers.",
+                         param="model")
+
+
+class RouteNotFound(ApiError):
+    """No route matches the path."""
+
+    status = 404
+    type = "invalid_request_error"
+    code = "not_found"
+
+
+class MethodNotAllowed(ApiError):
+    """The path exists but not for this HTTP method."""
+
+    status = 405
+    type = "invalid_request_error"
+    code = "method_not_allowed"
+
+
+class PayloadTooLarge(ApiError):
+    """The request body is over the configured limit."""
+
+    status = 413
+    type = "invalid_request_error"
+    code = "payload_too_large"
+
+
+class ServerError(ApiError):
+    """Something failed on our side; details go to the log, not the client."""

@@ -1,0 +1,1 @@
+"""Extraction: turning a user's message into validated input values."""

@@ -1,0 +1,112 @@
+"""Every setting, its environment variable, default and help text, in one table.
+
+The CLI's `--help`, the documentation check in the tests and `Settings.from_env` all read
+`SETTINGS`, so a setting cannot exist in one place and be missing from another.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+ENV_PREFIX = "AGENTGATE_"
+
+
+def _bundled_prompts() -> str:
+    checkout = Path(__file__).resolve().parent.parent / "prompts"
+    if checkout.is_dir():
+        return str(checkout)
+    return str(Path(sys.prefix) / "share" / "agentgate" / "prompts")
+
+
+def _keys(raw: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+    return parse
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "127.0.0.1", "Address the HTTP server listens on."),
+    Setting("port", 8000, "Port the HTTP server listens on.", int),
+    Setting("workflows", "workflows", "Folder holding the workflow JSON files."),
+    Setting("data_dir", "data", "Folder where conversation state is stored."),
+    Setting("prompts", _bundled_prompts(),
+            "Folder holding the jinja2 templates for questions and replies."),
+    Setting("api_keys", (), "Comma-separated API keys clients must send as a Bearer token; "
+            "empty means no authentication.", _keys, secret=True),
+    Setting("id_style", "fence", "How the conversation ID is written into replies: `fence` "
+            "(a small labelled code block) or `reference` (a hidden Markdown link reference).",
+            _choice("fence", "reference")),
+    Setting("max_body_bytes", 4 * 1024 * 1024,
+            "Largest request body accepted, in bytes; larger requests get HTTP 413.", _positive_int),
+    Setting("log_level", "info", "Logging level: debug, info, warning or error.",
+            _choice("debug", "info", "warning", "error")),
+)
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value its setting cannot take."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workflows: str = "workflows"
+    data_dir: str = "data"
+    prompts: str = field(default_factory=_bundled_prompts)
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    id_style: str = "fence"
+    max_body_bytes: int = 4 * 1024 * 1024
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Defaults, then `AGENTGATE_*` variables, then explicit overrides (CLI options)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for setting in SETTINGS:
+            raw = env.get(setting.env)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[setting.name] = setting.parse(raw)
+            except ValueError as exc:
+                shown = "(hidden)" if setting.secret else repr(raw)
+                raise SettingsError(f"{setting.env}={shown}: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,1 @@
+"""Workflow files: the format (model), loading and checking (loader), execution (runner)."""

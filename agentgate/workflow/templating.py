@@ -1,0 +1,112 @@
+"""Node parameters as jinja2 templates, rendered in a sandbox with StrictUndefined.
+
+User values only ever enter as data in the context, never as template source. `references`
+reads a template's AST to find which `nodes.*`, `inputs.*` and `fixed.*` names it uses, so
+the loader can order nodes and report unknown names before anything runs.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def nth_weekday(year: int, month: int, weekday: str | int, n: int) -> dt.date | None:
+    """The n-th given weekday of a month (n=-1 for the last); None when it does not exist."""
+    index = WEEKDAYS.index(weekday.lower()) if isinstance(weekday, str) else int(weekday)
+    days = [day for day in range(1, calendar.monthrange(year, month)[1] + 1)
+            if dt.date(year, month, day).weekday() == index]
+    try:
+        return dt.date(year, month, days[n - 1 if n > 0 else n])
+    except IndexError:
+        return None
+
+
+def add_days(day: dt.date, count: int) -> dt.date:
+    return day + dt.timedelta(days=int(count))
+
+
+def days_between(start: dt.date, end: dt.date) -> int:
+    return (end - start).days
+
+
+def number(value: float, decimals: int = 2) -> str:
+    """1234567.891 -> '1,234,567.89'."""
+    return f"{value:,.{decimals}f}"
+
+
+def date_format(day: dt.date, fmt: str = "%A %d %B %Y") -> str:
+    return day.strftime(fmt)
+
+
+def make_environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+                                        keep_trailing_newline=False)
+    env.globals.update(nth_weekday=nth_weekday, add_days=add_days, days_between=days_between,
+                       month_name=lambda month: calendar.month_name[int(month)],
+                       today=dt.date.today, WEEKDAYS=WEEKDAYS)
+    env.filters.update(number=number, date=date_format)
+    return env
+
+
+ENVIRONMENT = make_environment()
+
+
+@dataclass
+class References:
+    nodes: set[str] = field(default_factory=set)
+    inputs: set[str] = field(default_factory=set)
+    fixed: set[str] = field(default_factory=set)
+
+    def update(self, other: "References") -> None:
+        self.nodes |= other.nodes
+        self.inputs |= other.inputs
+        self.fixed |= other.fixed
+
+
+def references(source: str) -> References:
+    """Names used as `nodes.x`, `nodes['x']`, `inputs.x` and `fixed.x` in a template.
+
+    Raises jinja2.TemplateSyntaxError for a template that does not parse.
+    """
+    found = References()
+    for node in ENVIRONMENT.parse(source).find_all((nodes.Getattr, nodes.Getitem)):
+        if not isinstance(node.node, nodes.Name):
+            continue
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            name = node.arg.value
+        else:
+            continue
+        group = getattr(found, node.node.name, None) if node.node.name in (
+            "nodes", "inputs", "fixed") else None
+        if group is not None:
+            group.add(name)
+    return found
+
+
+def template_strings(value: Any) -> list[str]:
+    """Every string inside a parameter value (strings, lists, dicts), in order."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in template_strings(item)]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in template_strings(item)]
+    return []
+
+
+def render(source: str, context: dict[str, Any]) -> str:
+    return ENVIRONMENT.from_string(source).render(context)
+
+
+__all__ = ["ENVIRONMENT", "References", "TemplateSyntaxError", "references", "render",
+           "template_strings"]
