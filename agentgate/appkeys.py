@@ -9,3 +9,4 @@ from agentgate.workflow.loader import Catalog
 SETTINGS = web.AppKey("settings", Settings)
 CATALOG = web.AppKey("catalog", Catalog)
 DEPS = web.AppKey("deps", Deps)
+API_KEY = web.RequestKey("api_key", str)

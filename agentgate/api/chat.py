@@ -11,13 +11,12 @@ from aiohttp import web
 from agentgate.api import wire
 from agentgate.api.render import TextRenderer
 from agentgate.api.sse import EventStream
-from agentgate.appkeys import CATALOG, DEPS
+from agentgate.appkeys import API_KEY, CATALOG, DEPS
 from agentgate.conversation.dialogue import Turn, handle_turn
 from agentgate.errors import ApiError, InvalidRequest, ModelNotFound, ServerError
 from agentgate.events import Event, TurnFinished, Usage
 
 log = logging.getLogger(__name__)
-API_KEY = "agentgate.api_key"
 
 
 async def read_json(request: web.Request) -> object:

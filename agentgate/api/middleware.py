@@ -7,8 +7,7 @@ import logging
 
 from aiohttp import web
 
-from agentgate.api.chat import API_KEY
-from agentgate.appkeys import SETTINGS
+from agentgate.appkeys import API_KEY, SETTINGS
 from agentgate.errors import (ApiError, AuthenticationFailed, InvalidRequest, MethodNotAllowed,
                               PayloadTooLarge, RouteNotFound, ServerError)
 

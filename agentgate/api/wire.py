@@ -119,20 +119,18 @@ def usage_dict(usage: Usage) -> dict[str, int]:
 def chunk(cid: str, created: int, model: str, delta: dict[str, Any],
           finish_reason: str | None = None) -> dict[str, Any]:
     return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-            "system_fingerprint": None,
             "choices": [{"index": 0, "delta": delta, "logprobs": None,
                          "finish_reason": finish_reason}]}
 
 
 def usage_chunk(cid: str, created: int, model: str, usage: Usage) -> dict[str, Any]:
     return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-            "system_fingerprint": None, "choices": [], "usage": usage_dict(usage)}
+            "choices": [], "usage": usage_dict(usage)}
 
 
 def completion(cid: str, created: int, model: str, content: str,
                usage: Usage) -> dict[str, Any]:
     return {"id": cid, "object": "chat.completion", "created": created, "model": model,
-            "system_fingerprint": None,
             "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
                          "message": {"role": "assistant", "content": content,
                                      "refusal": None}}],

@@ -78,11 +78,17 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
             record = Record(id=ids.mint(), workflow=workflow.name, owner=owner)
             state = _replay(gatherer, workflow, history.earlier)
         greet = not history.earlier and state.asked is None and not state.values
-        async for event in _respond(gatherer, workflow, state, "\n".join(history.new),
-                                    deps.phrases, greet):
-            yield event
+        text, run = _decide(gatherer, workflow, state, "\n".join(history.new),
+                            deps.phrases, greet)
+        if run:
+            if text:
+                yield Say(text + "\n\n")
+            async for event in _run(workflow, state, deps.phrases):
+                yield event
         turn_number = record.add(state)
         await deps.store.save(record)
+        if not run:
+            yield Say(text)
     yield ConversationRef(str(ids.Marker(record.id, turn_number)))
     yield TurnFinished()
 
@@ -116,8 +122,9 @@ def _next_question(workflow: Workflow, state: State, absorbed: Absorbed) -> None
     state.asked = next(iter(absorbed.problems), None) or (missing[0] if missing else None)
 
 
-async def _respond(gatherer: OfflineGatherer, workflow: Workflow, state: State, text: str,
-                   phrases: Phrases, greet: bool) -> AsyncIterator[Event]:
+def _decide(gatherer: OfflineGatherer, workflow: Workflow, state: State, text: str,
+            phrases: Phrases, greet: bool) -> tuple[str, bool]:
+    """Apply the user's text to `state`; return what to say, and whether to run now."""
     was_gathering = state.status == "gathering"
     absorbed = gatherer.absorb(state, text)
     parts = _acknowledge(phrases, workflow, state, absorbed)
@@ -125,15 +132,15 @@ async def _respond(gatherer: OfflineGatherer, workflow: Workflow, state: State, 
         greet = True
     if was_gathering or absorbed.command == "reset":
         _next_question(workflow, state, absorbed)
-        ready = state.asked is None
+        run = state.asked is None
     else:
-        ready = absorbed.command == "rerun" or bool(absorbed.accepted and not absorbed.problems)
-    if not ready:
+        run = absorbed.command == "rerun" or bool(absorbed.accepted and not absorbed.problems)
+    if not run:
         parts.append(_prompt(phrases, workflow, state, greet))
-        yield Say("\n\n".join(part for part in parts if part))
-        return
-    if parts:
-        yield Say("\n\n".join(parts) + "\n\n")
+    return "\n\n".join(part for part in parts if part), run
+
+
+async def _run(workflow: Workflow, state: State, phrases: Phrases) -> AsyncIterator[Event]:
     state.asked, state.status = None, "finished"
     try:
         async for event in run_workflow(workflow, state.values):

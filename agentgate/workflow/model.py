@@ -56,7 +56,7 @@ class QueryInput(Strict):
             if value is None:
                 continue
             if self.type in ("number", "integer") and not isinstance(value, (int, float)):
-                raise ValueError(f"`{bound}` must be a number for a {self.type} input")
+                raise ValueError(f"`{bound}` must be a number for {self.type} inputs")
             if self.type == "date" and not isinstance(value, str):
                 raise ValueError(f"`{bound}` must be a YYYY-MM-DD string for a date input")
             if self.type not in ("number", "integer", "date"):

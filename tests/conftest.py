@@ -1,0 +1,150 @@
+"""Shared fixtures: settings on a temporary data folder, the app over HTTP, a live server in
+a thread (for the synchronous OpenAI SDK), and validation against OpenAI's schemas."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from aiohttp import web
+
+from agentgate.app import create_app
+from agentgate.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / "workflows"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SPEC = Path(os.environ.get("AGENTGATE_OPENAI_SPEC",
+                           ROOT.parent / "shared" / "spec" / "openai-schemas.json"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(workflows=str(WORKFLOWS), data_dir=str(tmp_path / "data"))
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings):
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+def make_client(aiohttp_client):
+    async def make(settings: Settings):
+        return await aiohttp_client(create_app(settings))
+    return make
+
+
+class LiveServer:
+    """The app on a real port, in its own thread and event loop."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.loop = asyncio.new_event_loop()
+        self.runner: web.AppRunner | None = None
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> "LiveServer":
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+        return self
+
+    async def _start(self) -> None:
+        self.runner = web.AppRunner(create_app(self.settings))
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture
+def live_server(settings) -> Iterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def start(custom: Settings | None = None) -> LiveServer:
+        server = LiveServer(custom or settings).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        if server.thread.is_alive():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def openai_schema() -> Callable[[str, Any], None]:
+    """`check(name, obj)` validates obj against a schema of OpenAI's published API spec."""
+    if not SPEC.is_file():
+        pytest.skip(f"OpenAI schema file not found at {SPEC}; set AGENTGATE_OPENAI_SPEC")
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    document = json.loads(SPEC.read_text())
+    registry = Registry().with_resource(
+        "urn:openai", Resource.from_contents(document, default_specification=DRAFT202012))
+    validators: dict[str, Draft202012Validator] = {}
+
+    def check(name: str, obj: Any) -> None:
+        if name not in validators:
+            validators[name] = Draft202012Validator(
+                {"$ref": f"urn:openai#/components/schemas/{name}"}, registry=registry)
+        errors = sorted(validators[name].iter_errors(obj), key=lambda e: list(e.path))
+        assert not errors, f"{name} invalid: " + "; ".join(
+            f"{list(e.path)}: {e.message[:200]}" for e in errors[:5])
+
+    return check
+
+
+def sse_events(body: str) -> list[Any]:
+    """The `data:` payloads of an SSE body, JSON-decoded ('[DONE]' kept as a string)."""
+    events = []
+    for block in body.split("\n\n"):
+        for line in block.splitlines():
+            if line.startswith("data: "):
+                data = line[len("data: "):]
+                events.append(data if data == "[DONE]" else json.loads(data))
+    return events
+
+
+def reply_text(events: list[Any]) -> str:
+    return "".join(e["choices"][0]["delta"].get("content") or "" for e in events
+                   if isinstance(e, dict) and e.get("choices"))
+
+
+class Chat:
+    """A client-side chat history driven through the aiohttp test client."""
+
+    def __init__(self, client, model: str, *, headers: dict[str, str] | None = None):
+        self.client, self.model, self.headers = client, model, headers or {}
+        self.messages: list[dict[str, Any]] = []
+
+    async def say(self, text: str, *, stream: bool = False) -> str:
+        self.messages.append({"role": "user", "content": text})
+        response = await self.client.post("/v1/chat/completions", headers=self.headers, json={
+            "model": self.model, "messages": self.messages, "stream": stream})
+        assert response.status == 200, await response.text()
+        if stream:
+            reply = reply_text(sse_events(await response.text()))
+        else:
+            reply = (await response.json())["choices"][0]["message"]["content"]
+        self.messages.append({"role": "assistant", "content": reply})
+        return reply

@@ -1,0 +1,205 @@
+"""Gathering inputs over several turns, and finding the conversation again each time."""
+
+from __future__ import annotations
+
+import re
+
+from agentgate.conversation import ids
+from conftest import Chat
+
+LOAN_ANSWER = "$1,896.20"
+
+
+def marker_of(reply: str) -> ids.Marker:
+    marker = ids.find(reply)
+    assert marker is not None, reply
+    return marker
+
+
+async def test_three_turns_gather_then_answer(client):
+    chat = Chat(client, "loan-calculator")
+    first = await chat.say("Hello")
+    assert "Loan Calculator" in first and "borrow" in first
+    assert "interest rate" in await chat.say("300k")
+    assert "how many years" in (await chat.say("6.5%")).lower()
+    answer = await chat.say("30 years")
+    assert LOAN_ANSWER in answer
+    assert answer.index("<thinking>") < answer.index("</thinking>") < answer.index(LOAN_ANSWER)
+    assert answer.index(LOAN_ANSWER) < answer.index("```agentgate-conversation")
+    assert len({marker_of(m["content"]).conversation for m in chat.messages
+                if m["role"] == "assistant"}) == 1
+
+
+async def test_every_value_in_one_message_runs_at_once(client):
+    chat = Chat(client, "loan-calculator")
+    reply = await chat.say("principal: 300000, annual rate: 6.5, years = 30")
+    assert LOAN_ANSWER in reply
+    assert "Year | Interest paid" not in reply
+
+
+async def test_optional_input_uses_default_and_can_be_set(client):
+    chat = Chat(client, "loan-calculator")
+    reply = await chat.say("principal: 300000\nannual_rate: 6.5\nyears: 30\nschedule: yes")
+    assert "| 30 | $781.30 | $0.00 |" in reply
+
+
+async def test_invalid_value_is_reasked_with_the_reason(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi")
+    reply = await chat.say("minus five")
+    assert "couldn't use that for **principal**" in reply
+    assert "is not a number" in reply and "How much do you want to borrow?" in reply
+    reply = await chat.say("0")
+    assert "at least 1" in reply
+    assert "interest rate" in await chat.say("1000")
+    reply = await chat.say("250")
+    assert "at most 100" in reply and "interest rate" in reply
+
+
+async def test_enum_and_integer_inputs(client):
+    chat = Chat(client, "recurring-dates")
+    await chat.say("hi")
+    assert "is not one of" in await chat.say("twice")
+    assert "day of the week" in await chat.say("the second one")
+    assert "which year" in (await chat.say("wed")).lower()
+    answer = await chat.say("2026")
+    assert "- Wednesday 14 January 2026" in answer
+    assert "- Wednesday 9 December 2026" in answer
+
+
+async def test_date_and_boolean_inputs(client):
+    chat = Chat(client, "days-between")
+    await chat.say("hi")
+    assert "Until which date" in await chat.say("2026-01-01")
+    assert "not a date" in await chat.say("someday")
+    answer = await chat.say("March 1st, 2026")
+    assert "**59 days**" in answer and "Working days" not in answer
+    answer = await chat.say("workdays_only: yes")
+    assert "**59 days**" in answer and "Working days" in answer and "**42**" in answer
+
+
+async def test_fixed_inputs_cannot_be_set_or_seen(client):
+    chat = Chat(client, "loan-calculator")
+    reply = await chat.say("currency: EUR, principal: 1000")
+    assert "currency is set by the workflow" in reply
+    answer = await chat.say("annual_rate: 5, years: 1")
+    assert "$" in answer and "EUR" not in answer
+
+
+async def test_start_over_clears_values(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("principal: 1000, annual_rate: 5")
+    reply = await chat.say("start over")
+    assert "How much do you want to borrow?" in reply
+    assert "interest rate" in await chat.say("2000")
+
+
+async def test_changing_a_value_after_the_answer_runs_again(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("principal: 300000, annual_rate: 6.5, years: 30")
+    reply = await chat.say("thanks!")
+    assert "change a value" in reply and "<thinking>" not in reply
+    reply = await chat.say("years: 15")
+    assert "<thinking>" in reply and "$2,613.32" in reply
+    assert "<thinking>" in await chat.say("again")
+
+
+async def test_id_survives_reindented_whitespace(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi")
+    chat.messages[-1]["content"] = re.sub(r"\n", "\r\n    ", chat.messages[-1]["content"])
+    assert "interest rate" in await chat.say("300000")
+    chat.messages[-1]["content"] = " ".join(chat.messages[-1]["content"].split())
+    assert "how many years" in (await chat.say("6.5")).lower()
+
+
+async def test_history_without_thinking_block_or_as_details(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("principal: 300000, annual_rate: 6.5, years: 30")
+    answer = chat.messages[-1]["content"]
+    chat.messages[-1]["content"] = re.sub(r"<thinking>.*?</thinking>", "", answer, flags=re.S)
+    assert "$2,613.32" in await chat.say("years: 15")
+    chat.messages[-1]["content"] = chat.messages[-1]["content"].replace(
+        "<thinking>", '<details type="reasoning" done="true">').replace("</thinking>",
+                                                                         "</details>")
+    assert "$1,896.20" in await chat.say("years: 30")
+
+
+async def test_id_pasted_in_a_user_message_is_ignored(client):
+    other = Chat(client, "loan-calculator")
+    await other.say("hi")
+    await other.say("1234")
+    chat = Chat(client, "loan-calculator")
+    reply = await chat.say("look at this: " + other.messages[-1]["content"])
+    assert marker_of(reply).conversation != marker_of(other.messages[-1]["content"]).conversation
+    assert "How much do you want to borrow?" in reply
+
+
+async def test_regenerated_reply_resumes_from_the_same_state(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi")
+    await chat.say("300000")
+    first_try = chat.messages.pop()  # the client discards the reply and asks again
+    chat.messages.pop()
+    assert "interest rate" in await chat.say("400000")
+    assert marker_of(chat.messages[-1]["content"]) != marker_of(first_try["content"])
+    answer = await chat.say("principal: 300000, annual_rate: 6.5, years: 30")
+    assert LOAN_ANSWER in answer
+
+
+async def test_lost_store_is_rebuilt_from_the_history(client, settings, tmp_path):
+    import shutil
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi")
+    await chat.say("300000")
+    shutil.rmtree(tmp_path / "data")
+    assert "how many years" in (await chat.say("6.5")).lower()
+    assert LOAN_ANSWER in await chat.say("30")
+
+
+async def test_lost_marker_is_rebuilt_from_the_history(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi")
+    await chat.say("300000")
+    for message in chat.messages:
+        if message["role"] == "assistant":
+            message["content"] = ids.strip(message["content"])
+    assert "how many years" in (await chat.say("6.5")).lower()
+
+
+async def test_marker_of_another_workflow_starts_fresh(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("principal: 300000")
+    chat.model = "recurring-dates"
+    reply = await chat.say("hello")
+    assert "Which occurrence" in reply
+    assert marker_of(reply).conversation != marker_of(chat.messages[1]["content"]).conversation
+
+
+async def test_hidden_reference_marker_style(make_client, settings):
+    client = await make_client(settings.replace(id_style="reference"))
+    chat = Chat(client, "loan-calculator")
+    reply = await chat.say("hi")
+    assert re.search(r'\n\n\[agentgate-conversation\]: # "ag_[A-Za-z0-9]{22}\.1"\n$', reply)
+    assert "```" not in reply
+    assert "interest rate" in await chat.say("300000")
+
+
+async def test_streamed_and_unstreamed_turns_mix(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi", stream=True)
+    await chat.say("300000")
+    await chat.say("6.5", stream=True)
+    assert LOAN_ANSWER in await chat.say("30", stream=True)
+
+
+async def test_a_conversation_belongs_to_its_api_key(make_client, settings):
+    client = await make_client(settings.replace(api_keys=("key-one", "key-two")))
+    chat = Chat(client, "loan-calculator", headers={"Authorization": "Bearer key-one"})
+    await chat.say("hi")
+    await chat.say("300000")
+    chat.headers = {"Authorization": "Bearer key-two"}
+    reply = await chat.say("6.5")
+    # The other key gets its own conversation, rebuilt from the history it holds.
+    assert "how many years" in reply.lower()
+    assert marker_of(reply).conversation != marker_of(chat.messages[1]["content"]).conversation

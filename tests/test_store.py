@@ -1,0 +1,81 @@
+"""The conversation store: one atomic file per conversation, unreadable records isolated."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from agentgate.conversation import ids
+from agentgate.conversation.state import SNAPSHOTS_KEPT, Record, State, owner_of
+from agentgate.conversation.store import ConversationStore
+
+
+def record_with(values: dict) -> Record:
+    record = Record(id=ids.mint(), workflow="w", owner=owner_of("key"))
+    record.add(State(values=values, asked="x"))
+    return record
+
+
+async def test_save_then_load(tmp_path):
+    store = ConversationStore(tmp_path)
+    record = record_with({"a": 1, "when": "2026-01-01"})
+    await store.save(record)
+    loaded = await store.load(record.id)
+    assert loaded == record
+    assert loaded.snapshot(1) == State(values={"a": 1, "when": "2026-01-01"}, asked="x")
+    assert await store.load(ids.mint()) is None
+
+
+async def test_one_sharded_file_per_conversation_and_no_leftovers(tmp_path):
+    store = ConversationStore(tmp_path)
+    records = [record_with({"n": n}) for n in range(20)]
+    for record in records:
+        await store.save(record)
+    files = sorted((tmp_path / "conversations").rglob("*"))
+    stored = [f for f in files if f.is_file()]
+    assert len(stored) == 20 and not [f for f in stored if f.suffix == ".tmp"]
+    for record in records:
+        assert store.path_for(record.id).parent.name == record.id[3:5]
+    assert "key" not in stored[0].read_text()
+
+
+async def test_unreadable_record_affects_only_its_conversation(tmp_path, caplog):
+    store = ConversationStore(tmp_path)
+    good, bad = record_with({"n": 1}), record_with({"n": 2})
+    await store.save(good)
+    await store.save(bad)
+    store.path_for(bad.id).write_text("{ truncated")
+    assert await store.load(bad.id) is None
+    assert store.path_for(bad.id).read_text() == "{ truncated"
+    assert (await store.load(good.id)).snapshot(None).values == {"n": 1}
+    assert "unreadable" in caplog.text
+
+
+async def test_old_snapshots_are_pruned(tmp_path):
+    store = ConversationStore(tmp_path)
+    record = record_with({})
+    for n in range(SNAPSHOTS_KEPT + 10):
+        record.add(State(values={"n": n}))
+    await store.save(record)
+    loaded = await store.load(record.id)
+    assert len(loaded.snapshots) == SNAPSHOTS_KEPT
+    assert loaded.snapshot(None).values == {"n": SNAPSHOTS_KEPT + 9}
+    assert loaded.snapshot(1) is None
+    data = json.loads(store.path_for(record.id).read_text())
+    assert list(data) == ["conversation"]
+
+
+async def test_turns_of_one_conversation_never_interleave(tmp_path):
+    store = ConversationStore(tmp_path)
+    trace: list[str] = []
+
+    async def turn(name: str, conversation: str):
+        async with store.lock(conversation):
+            trace.append(f"{name} in")
+            await asyncio.sleep(0.01)
+            trace.append(f"{name} out")
+
+    await asyncio.gather(turn("a", "c1"), turn("b", "c1"), turn("c", "c2"))
+    c1 = [t for t in trace if t[0] in "ab"]
+    assert c1 in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+    assert trace.index("c in") < trace.index("a out")  # other conversations are not blocked
