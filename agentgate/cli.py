@@ -69,11 +69,21 @@ def _serve(settings: Settings) -> int:
     from aiohttp import web
 
     from agentgate.app import create_app
+    from agentgate.extraction.followup import PromptsMissing
 
-    app = create_app(settings)
+    if not Path(settings.workflows).is_dir():
+        print(f"agentgate: the workflows folder {settings.workflows!r} does not exist "
+              "(set --workflows or AGENTGATE_WORKFLOWS)", file=sys.stderr)
+        return 2
+    try:
+        app = create_app(settings)
+    except PromptsMissing as exc:
+        print(f"agentgate: {exc} (set AGENTGATE_PROMPTS)", file=sys.stderr)
+        return 2
     log = logging.getLogger("agentgate")
     log.info("serving %s on http://%s:%s/v1", settings.workflows, settings.host, settings.port)
     web.run_app(app, host=settings.host, port=settings.port, print=None,
+                handler_cancellation=True,
                 access_log_format='%a "%r" %s %b %Tfs')
     return 0
 

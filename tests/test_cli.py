@@ -89,3 +89,14 @@ def test_bad_setting_exits_with_a_message(monkeypatch, capsys):
     monkeypatch.setenv("AGENTGATE_PORT", "eighty")
     assert main(["validate"]) == 2
     assert "AGENTGATE_PORT" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_missing_workflows_folder(tmp_path, capsys):
+    assert main(["serve", "--workflows", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_serve_refuses_incomplete_prompts(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AGENTGATE_PROMPTS", str(tmp_path))
+    assert main(["serve", "--workflows", str(WORKFLOWS)]) == 2
+    assert "ask.md.j2" in capsys.readouterr().err

@@ -203,3 +203,20 @@ async def test_a_conversation_belongs_to_its_api_key(make_client, settings):
     # The other key gets its own conversation, rebuilt from the history it holds.
     assert "how many years" in reply.lower()
     assert marker_of(reply).conversation != marker_of(chat.messages[1]["content"]).conversation
+
+
+async def test_a_rerun_applies_all_changes_or_none(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("principal: 300000, annual_rate: 6.5, years: 30")
+    reply = await chat.say("years: 15, annual_rate: 300")
+    assert "at most 100" in reply and "<thinking>" not in reply
+    assert "`years` = 30" in reply and "`annual_rate` = 6.5" in reply
+
+
+async def test_after_a_failed_run_the_hint_says_so(make_client, settings):
+    from conftest import FIXTURES
+    client = await make_client(settings.replace(workflows=str(FIXTURES / "good")))
+    chat = Chat(client, "leaky-failure")
+    await chat.say("word: hi")
+    reply = await chat.say("what now?")
+    assert "last run of **Leaky Failure** failed" in reply and "answer is above" not in reply

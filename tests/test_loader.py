@@ -95,3 +95,35 @@ def test_dependencies_come_from_references_and_after():
     assert workflow.dependencies == {"monthly": set(), "totals": {"monthly"},
                                      "balances": {"monthly"},
                                      "answer": {"totals", "balances"}}
+
+
+def test_defaults_reach_templates_in_their_type(tmp_path):
+    path = tmp_path / "defaults.json"
+    path.write_text('{"$schema": "workflow.schema.json", "inputs": {"flag": {"type": '
+                    '"boolean", "default": "no", "description": "f"}, "size": {"type": '
+                    '"number", "default": "1k", "description": "s"}}, "nodes": [{"id": "a", '
+                    '"type": "template", "template": "{{ inputs.flag is sameas false }} '
+                    '{{ inputs.size + 1 }}"}], "output": "a"}')
+    workflow = load_file(path)
+    assert workflow.value_of("flag", {}) is False and workflow.value_of("size", {}) == 1000
+    from agentgate.workflow.runner import template_inputs
+    assert template_inputs(workflow, {"flag": True}) == {"flag": True, "size": 1000}
+
+
+def test_file_name_must_be_a_valid_model_name(tmp_path):
+    path = tmp_path / "My Flow.json"
+    path.write_text('{"nodes": [{"id": "a", "type": "template", "template": "x"}], '
+                    '"output": "a"}')
+    with pytest.raises(WorkflowInvalid, match=r"\$\.name: the file name 'My Flow'"):
+        load_file(path)
+
+
+def test_duplicate_node_ids_are_reported_once(tmp_path):
+    path = tmp_path / "dup.json"
+    path.write_text('{"nodes": [{"id": "a", "type": "template", "template": "{{ nodes.z }}"}, '
+                    '{"id": "a", "type": "template", "template": "x"}], "output": "a"}')
+    with pytest.raises(WorkflowInvalid) as caught:
+        load_file(path)
+    messages = [p.message for p in caught.value.problems]
+    assert messages.count("node 'a' references unknown node 'z'") == 1
+    assert "duplicate node id 'a'" in messages

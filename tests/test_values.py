@@ -89,3 +89,21 @@ def test_arrays_and_patterns():
     assert coerce(code, "EUR") == "EUR"
     with pytest.raises(InvalidValue, match="expected form"):
         coerce(code, "euro")
+
+
+@pytest.mark.parametrize("raw, outcome", [
+    ("-$5", -5), ("1,234.5", 1234.5), ("1,5", "more than one number"),
+    ("1e400", "too large"), ("please", "yes or no")])
+def test_number_edge_cases(raw, outcome):
+    kind = "boolean" if raw == "please" else "number"
+    if isinstance(outcome, str):
+        with pytest.raises(InvalidValue, match=outcome):
+            coerce(spec(type=kind), raw)
+    else:
+        assert coerce(spec(type=kind), raw) == outcome
+
+
+def test_date_bounds_must_be_dates():
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        spec(type="date", minimum="next year")
+    assert spec(type="date", minimum="2026-01-05").minimum == "2026-01-05"

@@ -126,7 +126,11 @@ def _decide(gatherer: OfflineGatherer, workflow: Workflow, state: State, text: s
             phrases: Phrases, greet: bool) -> tuple[str, bool]:
     """Apply the user's text to `state`; return what to say, and whether to run now."""
     was_gathering = state.status == "gathering"
+    before = dict(state.values)
     absorbed = gatherer.absorb(state, text)
+    if not was_gathering and absorbed.problems:
+        state.values = before  # a rerun changes all it was asked to, or nothing
+        absorbed.accepted.clear()
     parts = _acknowledge(phrases, workflow, state, absorbed)
     if absorbed.command == "reset":
         greet = True
@@ -167,9 +171,10 @@ def _acknowledge(phrases: Phrases, workflow: Workflow, state: State,
 def _prompt(phrases: Phrases, workflow: Workflow, state: State, greet: bool) -> str:
     context = phrases.workflow_context(workflow)
     if state.status != "gathering":
-        values = [(name, shown(state.values.get(name, spec.default)))
-                  for name, spec in workflow.inputs.items()]
-        return phrases.render("finished", workflow=context, values=values)
+        values = [(name, shown(workflow.value_of(name, state.values)))
+                  for name in workflow.inputs]
+        return phrases.render("finished", workflow=context, values=values,
+                              failed=state.status == "failed")
     question = phrases.render("ask", first=greet, workflow=context,
                               input=phrases.describe_input(state.asked,
                                                            workflow.inputs[state.asked]))

@@ -16,7 +16,7 @@ from agentgate.workflow.loader import Workflow
 from agentgate.workflow.values import InvalidValue, coerce
 
 Command = Literal["reset", "rerun"]
-_RESET = re.compile(r"(cancel|reset|restart|start over|start again|new|begin again)", re.I)
+_RESET = re.compile(r"(cancel|reset|restart|start over|start again|begin again)", re.I)
 _RERUN = re.compile(r"(again|try again|run again|retry|rerun|re-run|run it again)", re.I)
 _POLITE = re.compile(r"^\s*(please\s+)?(.*?)(\s+please)?[\s.!]*$", re.I | re.S)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -16,7 +17,7 @@ from typing import Any, Mapping
 from jinja2 import TemplateSyntaxError
 from pydantic import ValidationError
 
-from agentgate.workflow.model import EnvValue, NodeSpec, QueryInput, WorkflowFile
+from agentgate.workflow.model import NAME_PATTERN, EnvValue, QueryInput, WorkflowFile
 from agentgate.workflow.nodes import NODE_TYPES, Node
 from agentgate.workflow.templating import References, references
 from agentgate.workflow.values import InvalidValue, coerce
@@ -54,6 +55,13 @@ class Workflow:
     output: str
     source: Path
     created: int
+
+    def value_of(self, name: str, values: dict[str, Any]) -> Any:
+        """The stored value of an input, or its default in stored form (None if neither)."""
+        if name in values:
+            return values[name]
+        spec = self.inputs[name]
+        return None if spec.default is None else coerce(spec, spec.default)
 
     def secrets(self) -> list[str]:
         """Fixed values as text, for redaction from anything shown to users."""
@@ -121,6 +129,10 @@ class _Checker:
         if self.problems:
             raise WorkflowInvalid(self.problems)
         name = spec.name or path.stem
+        if not re.match(NAME_PATTERN, name):
+            raise WorkflowInvalid([Problem(self.file, "$.name", f"the file name {name!r} is not "
+                                           "a valid model name; set `name` (lowercase letters, "
+                                           "digits, '.', '_' and '-')")])
         return Workflow(name=name, title=spec.title or name.replace("-", " ").title(),
                         description=spec.description, inputs=dict(spec.inputs), fixed=fixed,
                         nodes=nodes, dependencies=dependencies, output=spec.output, source=path,
@@ -191,7 +203,7 @@ class _Checker:
         dependencies: dict[str, set[str]] = {}
         for index, spec in enumerate(self.spec.nodes):
             node = nodes.get(spec.id)
-            if node is None:
+            if node is None or node.spec is not spec:
                 continue
             where = f"$.nodes[{index}]"
             used = References()

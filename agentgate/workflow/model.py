@@ -6,6 +6,7 @@ only its common fields plus whatever parameters its type declares.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Literal
 
@@ -57,8 +58,11 @@ class QueryInput(Strict):
                 continue
             if self.type in ("number", "integer") and not isinstance(value, (int, float)):
                 raise ValueError(f"`{bound}` must be a number for {self.type} inputs")
-            if self.type == "date" and not isinstance(value, str):
-                raise ValueError(f"`{bound}` must be a YYYY-MM-DD string for a date input")
+            if self.type == "date":
+                try:
+                    setattr(self, bound, dt.date.fromisoformat(str(value)).isoformat())
+                except ValueError:
+                    raise ValueError(f"`{bound}` must be a date written YYYY-MM-DD") from None
             if self.type not in ("number", "integer", "date"):
                 raise ValueError(f"`{bound}` applies only to number, integer and date inputs")
         return self
@@ -96,9 +100,11 @@ class NodeSpec(BaseModel):
 class WorkflowFile(Strict):
     """One workflow file, as written by its author."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={
         "$schema": "https://json-schema.org/draft/2020-12/schema"})
 
+    schema_: str | None = Field(None, alias="$schema", description="Optional link to the "
+                                "JSON Schema (`agentgate schema`), for editors.")
     name: str | None = Field(None, pattern=NAME_PATTERN, description="Model name clients "
                              "select; the file name without `.json` when absent.")
     title: str | None = Field(None, description="Human name shown in model pickers.")

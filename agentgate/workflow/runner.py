@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any, AsyncIterator
 
@@ -17,6 +18,9 @@ from agentgate.events import (AnswerDelta, Event, NodeFailed, NodeFinished, Node
 from agentgate.workflow.loader import Workflow
 from agentgate.workflow.nodes import NodeContext
 from agentgate.workflow.values import for_template
+
+
+log = logging.getLogger(__name__)
 
 
 class RunFailed(Exception):
@@ -37,8 +41,8 @@ def describe_error(exc: BaseException) -> str:
 
 
 def template_inputs(workflow: Workflow, values: dict[str, Any]) -> dict[str, Any]:
-    merged = {name: values.get(name, spec.default) for name, spec in workflow.inputs.items()}
-    return {name: for_template(workflow.inputs[name], value) for name, value in merged.items()}
+    return {name: for_template(spec, workflow.value_of(name, values))
+            for name, spec in workflow.inputs.items()}
 
 
 async def run_workflow(workflow: Workflow, values: dict[str, Any]) -> AsyncIterator[Event]:
@@ -62,6 +66,7 @@ async def run_workflow(workflow: Workflow, values: dict[str, Any]) -> AsyncItera
                 node = workflow.nodes[node_id]
                 if task.exception() is not None:
                     message = redact(describe_error(task.exception()), workflow.secrets())
+                    log.warning("workflow %s: node %s failed: %s", workflow.name, node_id, message)
                     yield NodeFailed(node_id, node.title, message)
                     yield ThinkingEnded(time.monotonic() - started)
                     raise RunFailed(node_id, node.title, message)

@@ -20,13 +20,26 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 def nth_weekday(year: int, month: int, weekday: str | int, n: int) -> dt.date | None:
     """The n-th given weekday of a month (n=-1 for the last); None when it does not exist."""
-    index = WEEKDAYS.index(weekday.lower()) if isinstance(weekday, str) else int(weekday)
+    if n == 0:
+        return None
+    index = _weekday_index(weekday)
     days = [day for day in range(1, calendar.monthrange(year, month)[1] + 1)
             if dt.date(year, month, day).weekday() == index]
     try:
         return dt.date(year, month, days[n - 1 if n > 0 else n])
     except IndexError:
         return None
+
+
+def _weekday_index(weekday: str | int) -> int:
+    """0 for Monday; accepts 'Monday', 'mon' or 0-6."""
+    if not isinstance(weekday, str):
+        return int(weekday) % 7
+    name = weekday.strip().lower()
+    matches = [i for i, day in enumerate(WEEKDAYS) if len(name) >= 2 and day.startswith(name)]
+    if len(matches) != 1:
+        raise ValueError(f"{weekday!r} is not a day of the week")
+    return matches[0]
 
 
 def add_days(day: dt.date, count: int) -> dt.date:

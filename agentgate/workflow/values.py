@@ -19,11 +19,12 @@ class InvalidValue(ValueError):
     """A value the input cannot take; the message says why, for the user."""
 
 
-_TRUE = {"yes", "y", "true", "t", "1", "on", "yeah", "yep", "sure", "ok", "please"}
-_FALSE = {"no", "n", "false", "f", "0", "off", "nope", "none"}
+_TRUE = {"yes", "y", "true", "t", "1", "on", "yeah", "yep", "sure", "ok"}
+_FALSE = {"no", "n", "false", "f", "0", "off", "nope"}
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6,
           "b": 1e9, "bn": 1e9, "billion": 1e9}
 _NUMBER = re.compile(r"^([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)(?:e([-+]?\d+))?\s*([a-z]*)$")
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?[a-z]*$")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y",
                  "%B %d, %Y", "%b %d, %Y", "%d.%m.%Y")
 
@@ -102,12 +103,16 @@ def _parse_number(raw: Any) -> float:
     if isinstance(raw, (int, float)):
         number = float(raw)
     else:
-        text = str(raw).lower().replace(",", "").replace("_", "").replace(" ", "")
-        text = text.strip("$€£¥%")
+        text = re.sub(r"[$€£¥%_\s]", "", str(raw).lower())
+        if _THOUSANDS.match(text):
+            text = text.replace(",", "")
         match = _NUMBER.match(text)
         if not match or (match.group(3) and match.group(3) not in _SCALE):
             match = _single_number_in(str(raw))
-        number = float(match.group(1)) * 10 ** int(match.group(2) or 0)
+        try:
+            number = float(match.group(1)) * 10 ** int(match.group(2) or 0)
+        except OverflowError:
+            raise InvalidValue("that number is too large") from None
         number *= _SCALE.get((match.group(3) or "").lower(), 1)
     if not math.isfinite(number):
         raise InvalidValue("it must be a finite number")
