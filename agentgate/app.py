@@ -14,6 +14,7 @@ from agentgate.appkeys import CATALOG, DEPS, SETTINGS
 from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.store import ConversationStore
 from agentgate.extraction.followup import Phrases
+from agentgate.llm import InternalLLM
 from agentgate.settings import Settings
 from agentgate.workflow.loader import Catalog, load_paths
 
@@ -28,13 +29,26 @@ async def health(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None,
-               store: ConversationStore | None = None) -> web.Application:
+               store: ConversationStore | None = None,
+               llm: InternalLLM | None = None) -> web.Application:
+    """The whole service. `llm` defaults to the one the settings describe (None: offline)."""
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[middleware.errors, middleware.authenticate])
+                          middlewares=[middleware.errors, middleware.cors_preflight,
+                                       middleware.authenticate])
+    app.on_response_prepare.append(middleware.add_cors_headers)
     app[SETTINGS] = settings
     app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)])
+    owned_llm = llm is None
+    llm = llm if llm is not None else InternalLLM.from_settings(settings)
     app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
-                     phrases=Phrases(settings.prompts), id_style=settings.id_style)
+                     phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm)
+
+    async def close_llm(app: web.Application):
+        yield
+        if owned_llm and llm is not None:
+            await llm.close()
+
+    app.cleanup_ctx.append(close_llm)
     app.router.add_get("/", health)
     app.router.add_get("/health", health)
     for prefix in API_PREFIXES:

@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # instructor logs each failed call with the provider's error text; agentgate logs its
+    # own one-line summary of every failed attempt instead.
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
     if args.command == "serve":
         return _serve(settings)
     if args.command == "validate":

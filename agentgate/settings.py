@@ -43,6 +43,16 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _positive_seconds(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("must be a positive number of seconds")
+    return value
+
+
+LLM_MODES = ("tools", "json", "json_schema", "md_json")
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -72,6 +82,27 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest request body accepted, in bytes; larger requests get HTTP 413.", _positive_int),
     Setting("log_level", "info", "Logging level: debug, info, warning or error.",
             _choice("debug", "info", "warning", "error")),
+    Setting("reasoning", "tags", "How workflow progress is shown: `tags` (a <thinking> block "
+            "in the content, works everywhere), `reasoning_content` (a separate field that "
+            "some clients show as reasoning) or `none`.",
+            _choice("tags", "reasoning_content", "none")),
+    Setting("heartbeat_seconds", 15.0, "Seconds of silence after which a stream gets an SSE "
+            "comment, so proxies and clients keep long runs open.", _positive_seconds),
+    Setting("cors_origins", (), "Comma-separated browser origins allowed to call the API "
+            "(e.g. http://localhost:3000), or `*`; empty means no CORS headers.", _keys),
+    Setting("llm_base_url", "", "Base URL of the OpenAI-compatible internal LLM that reads "
+            "users' answers (e.g. https://api.openai.com/v1); empty means the offline gatherer."),
+    Setting("llm_model", "gpt-4o-mini", "Model name sent to the internal LLM."),
+    Setting("llm_api_key", "", "API key for the internal LLM (empty for local servers).",
+            secret=True),
+    Setting("llm_mode", "tools", "How structured output is requested: tools, json, "
+            "json_schema or md_json.", _choice(*LLM_MODES)),
+    Setting("llm_timeout", 20.0, "Seconds one internal LLM request may take.", _positive_seconds),
+    Setting("llm_attempts", 2, "Internal LLM attempts per turn, retries included.",
+            _positive_int),
+    Setting("turn_deadline", 45.0, "Seconds the internal LLM may spend on one turn, retries "
+            "and waits included; then the user is told and may send the message again.",
+            _positive_seconds),
 )
 
 
@@ -90,6 +121,16 @@ class Settings:
     id_style: str = "fence"
     max_body_bytes: int = 4 * 1024 * 1024
     log_level: str = "info"
+    reasoning: str = "tags"
+    heartbeat_seconds: float = 15.0
+    cors_origins: tuple[str, ...] = ()
+    llm_base_url: str = ""
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str = field(default="", repr=False)
+    llm_mode: str = "tools"
+    llm_timeout: float = 20.0
+    llm_attempts: int = 2
+    turn_deadline: float = 45.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":

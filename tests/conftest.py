@@ -24,6 +24,86 @@ SPEC = Path(os.environ.get("AGENTGATE_OPENAI_SPEC",
                            ROOT.parent / "shared" / "spec" / "openai-schemas.json"))
 
 
+def _openai_checker() -> Callable[[str, Any], None] | None:
+    """`check(name, obj)` against OpenAI's published schemas, or None without the spec."""
+    if not SPEC.is_file():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"OpenAI schema file not found at {SPEC}")
+        return None
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    document = json.loads(SPEC.read_text())
+    registry = Registry().with_resource(
+        "urn:openai", Resource.from_contents(document, default_specification=DRAFT202012))
+    validators: dict[str, Draft202012Validator] = {}
+
+    def check(name: str, obj: Any) -> None:
+        if name not in validators:
+            validators[name] = Draft202012Validator(
+                {"$ref": f"urn:openai#/components/schemas/{name}"}, registry=registry)
+        errors = sorted(validators[name].iter_errors(obj), key=lambda e: list(e.path))
+        assert not errors, f"{name} invalid: " + "; ".join(
+            f"{list(e.path)}: {e.message[:200]}" for e in errors[:5])
+
+    return check
+
+
+CHECK = _openai_checker()
+
+
+def _schema_for(path: str, status: int) -> str | None:
+    if status >= 400:
+        return "ErrorResponse"
+    if path.endswith("/chat/completions"):
+        return "CreateChatCompletionResponse"
+    if path.endswith("/models"):
+        return "ListModelsResponse"
+    if "/models/" in path:
+        return "Model"
+    return None
+
+
+@web.middleware
+async def conformance(request: web.Request, handler):
+    """Validates every JSON body the server sends against OpenAI's schemas."""
+    response = await handler(request)
+    if CHECK is not None and isinstance(response, web.Response) and response.body and \
+            response.content_type == "application/json":
+        name = _schema_for(request.path, response.status)
+        if name:
+            CHECK(name, json.loads(response.body))
+    return response
+
+
+def make_app(settings: Settings, **kwargs) -> web.Application:
+    app = create_app(settings, **kwargs)
+    app.middlewares.insert(0, conformance)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def conformant_stream_events(monkeypatch):
+    """Every SSE event the server sends is checked against OpenAI's schemas."""
+    if CHECK is None:
+        return
+    from agentgate.api.sse import EventStream
+    original = EventStream.send
+
+    async def checked_send(self, payload):
+        if "error" in payload:
+            CHECK("ErrorResponse", payload)
+            assert "choices" not in payload
+        else:
+            CHECK("CreateChatCompletionStreamResponse", payload)
+            for choice in payload["choices"]:
+                assert "tool_calls" not in choice["delta"]
+        await original(self, payload)
+
+    monkeypatch.setattr(EventStream, "send", checked_send)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(workflows=str(WORKFLOWS), data_dir=str(tmp_path / "data"))
@@ -31,13 +111,13 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def client(aiohttp_client, settings):
-    return await aiohttp_client(create_app(settings))
+    return await aiohttp_client(make_app(settings))
 
 
 @pytest.fixture
 def make_client(aiohttp_client):
-    async def make(settings: Settings):
-        return await aiohttp_client(create_app(settings))
+    async def make(settings: Settings, **kwargs):
+        return await aiohttp_client(make_app(settings, **kwargs))
     return make
 
 
@@ -63,7 +143,7 @@ class LiveServer:
         return self
 
     async def _start(self) -> None:
-        self.runner = web.AppRunner(create_app(self.settings))
+        self.runner = web.AppRunner(make_app(self.settings))
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
 
@@ -92,26 +172,9 @@ def live_server(settings) -> Iterator[Callable[..., LiveServer]]:
 @pytest.fixture(scope="session")
 def openai_schema() -> Callable[[str, Any], None]:
     """`check(name, obj)` validates obj against a schema of OpenAI's published API spec."""
-    if not SPEC.is_file():
+    if CHECK is None:
         pytest.skip(f"OpenAI schema file not found at {SPEC}; set AGENTGATE_OPENAI_SPEC")
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
-    document = json.loads(SPEC.read_text())
-    registry = Registry().with_resource(
-        "urn:openai", Resource.from_contents(document, default_specification=DRAFT202012))
-    validators: dict[str, Draft202012Validator] = {}
-
-    def check(name: str, obj: Any) -> None:
-        if name not in validators:
-            validators[name] = Draft202012Validator(
-                {"$ref": f"urn:openai#/components/schemas/{name}"}, registry=registry)
-        errors = sorted(validators[name].iter_errors(obj), key=lambda e: list(e.path))
-        assert not errors, f"{name} invalid: " + "; ".join(
-            f"{list(e.path)}: {e.message[:200]}" for e in errors[:5])
-
-    return check
+    return CHECK
 
 
 def sse_events(body: str) -> list[Any]:

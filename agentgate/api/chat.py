@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import AsyncIterator
 
 from aiohttp import web
 
-from agentgate.api import wire
-from agentgate.api.render import TextRenderer
+from agentgate.api import housekeeping, wire
+from agentgate.api.render import Piece, TextRenderer
 from agentgate.api.sse import EventStream
-from agentgate.appkeys import API_KEY, CATALOG, DEPS
+from agentgate.appkeys import API_KEY, CATALOG, DEPS, SETTINGS
 from agentgate.conversation.dialogue import Turn, handle_turn
 from agentgate.errors import ApiError, InvalidRequest, ModelNotFound, ServerError
-from agentgate.events import Event, TurnFinished, Usage
+from agentgate.events import AnswerDelta, Event, TurnFinished, Usage
 
 log = logging.getLogger(__name__)
 
@@ -34,40 +35,57 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     workflow = request.app[CATALOG].get(chat.model)
     if workflow is None:
         raise ModelNotFound(chat.model)
-    deps = request.app[DEPS]
+    settings, deps = request.app[SETTINGS], request.app[DEPS]
     turn = Turn(messages=chat.chat_messages(), api_key=request.get(API_KEY))
-    events = handle_turn(turn, workflow=workflow, deps=deps)
-    renderer = TextRenderer(deps.id_style)
+    task = housekeeping.detect(request.headers, chat)
+    if task is not None:
+        log.debug("answered %s background task for %s", task, workflow.name)
+        events = _single_answer(housekeeping.answer(task, workflow))
+    else:
+        events = handle_turn(turn, workflow=workflow, deps=deps)
+    renderer = TextRenderer(deps.id_style, settings.reasoning)
     prompt_tokens = sum(wire.estimate_tokens(m.text) for m in turn.messages)
     try:
         if chat.stream:
-            return await _stream(request, chat, events, renderer, prompt_tokens)
+            return await _stream(request, chat, events, renderer, prompt_tokens,
+                                 settings.heartbeat_seconds)
         return await _complete(chat, events, renderer, prompt_tokens)
     finally:
         await events.aclose()
 
 
-def _usage(finished: TurnFinished | None, prompt_tokens: int, reply: int) -> Usage:
+async def _single_answer(text: str) -> AsyncIterator[Event]:
+    yield AnswerDelta(text)
+    yield TurnFinished()
+
+
+def _usage(finished: TurnFinished | None, prompt_tokens: int, reply_chars: int) -> Usage:
     spent = finished.usage if finished else Usage()
-    return Usage(prompt_tokens + spent.prompt_tokens, reply + spent.completion_tokens)
+    return Usage(prompt_tokens + spent.prompt_tokens,
+                 wire.estimate_tokens("x" * reply_chars) + spent.completion_tokens)
 
 
 async def _complete(chat: wire.ChatRequest, events: AsyncIterator[Event],
                     renderer: TextRenderer, prompt_tokens: int) -> web.Response:
-    parts: list[str] = []
+    content: list[str] = []
+    reasoning: list[str] = []
     finished = None
     async for event in events:
         if isinstance(event, TurnFinished):
             finished = event
-        parts.append(renderer.render(event))
-    content = "".join(parts) + renderer.close()
-    usage = _usage(finished, prompt_tokens, wire.estimate_tokens(content))
+        piece = renderer.render(event)
+        content.append(piece.content)
+        reasoning.append(piece.reasoning)
+    content.append(renderer.close().content)
+    text, thought = "".join(content), "".join(reasoning)
+    usage = _usage(finished, prompt_tokens, len(text) + len(thought))
     return web.json_response(wire.completion(wire.completion_id(), wire.now(), chat.model,
-                                             content, usage))
+                                             text, usage, thought))
 
 
 async def _stream(request: web.Request, chat: wire.ChatRequest, events: AsyncIterator[Event],
-                  renderer: TextRenderer, prompt_tokens: int) -> web.StreamResponse:
+                  renderer: TextRenderer, prompt_tokens: int,
+                  heartbeat: float) -> web.StreamResponse:
     cid, created, model = wire.completion_id(), wire.now(), chat.model
     # The first event is awaited before the stream opens, so an early failure is still a
     # plain JSON error with the right status rather than a broken stream.
@@ -75,25 +93,33 @@ async def _stream(request: web.Request, chat: wire.ChatRequest, events: AsyncIte
     stream = EventStream(request)
     await stream.open()
     await stream.send(wire.chunk(cid, created, model, {"role": "assistant", "content": ""}))
+
+    async def send(piece: Piece) -> None:
+        delta = {}
+        if piece.content:
+            delta["content"] = piece.content
+        if piece.reasoning:
+            delta["reasoning_content"] = piece.reasoning
+        await stream.send(wire.chunk(cid, created, model, delta))
+
     sent_chars = 0
     finished = None
     try:
-        pending = [first] if first is not None else []
-        async for event in _chain(pending, events):
+        async for event in _with_heartbeats(first, events, heartbeat, stream):
             if isinstance(event, TurnFinished):
                 finished = event
                 continue
-            text = renderer.render(event)
-            if text:
-                sent_chars += len(text)
-                await stream.send(wire.chunk(cid, created, model, {"content": text}))
+            piece = renderer.render(event)
+            if piece:
+                sent_chars += len(piece.content) + len(piece.reasoning)
+                await send(piece)
     except ConnectionResetError:  # the client went away; nothing left to tell it
         raise
     except Exception as exc:
         log.exception("turn failed mid-stream")
         closing = renderer.close()
         if closing:
-            await stream.send(wire.chunk(cid, created, model, {"content": closing}))
+            await send(closing)
         error = exc if isinstance(exc, ApiError) else ServerError(
             "The server failed while answering; the conversation is unchanged. Please retry.")
         await stream.send(error.envelope())
@@ -101,14 +127,34 @@ async def _stream(request: web.Request, chat: wire.ChatRequest, events: AsyncIte
         return stream.response
     await stream.send(wire.chunk(cid, created, model, {}, finish_reason="stop"))
     if chat.include_usage:
-        usage = _usage(finished, prompt_tokens, (sent_chars + 3) // 4)
-        await stream.send(wire.usage_chunk(cid, created, model, usage))
+        await stream.send(wire.usage_chunk(cid, created, model,
+                                           _usage(finished, prompt_tokens, sent_chars)))
     await stream.done()
     return stream.response
 
 
-async def _chain(first: list[Event], rest: AsyncIterator[Event]) -> AsyncIterator[Event]:
-    for event in first:
+async def _with_heartbeats(first: Event | None, events: AsyncIterator[Event], every: float,
+                           stream: EventStream) -> AsyncIterator[Event]:
+    """The events, with an SSE comment sent whenever the next one is `every` seconds late.
+
+    The pending `anext` is waited on, never cancelled: cancelling it would break the turn.
+    """
+    if first is None:
+        return
+    yield first
+    while True:
+        pending = asyncio.ensure_future(anext(events, None))
+        try:
+            while not (await asyncio.wait({pending}, timeout=every))[0]:
+                await stream.comment("ping")
+        except BaseException:
+            pending.cancel()
+            await asyncio.wait({pending})  # let the turn unwind before it is closed
+            raise
+        event = pending.result()
+        if event is None:
+            return
         yield event
-    async for event in rest:
-        yield event
+
+
+

@@ -51,6 +51,38 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> ApiError:
     return ServerError(exc.reason or "Server error.")
 
 
+_CORS_HEADERS = {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                 "Access-Control-Allow-Headers": "Authorization, Content-Type, *",
+                 "Access-Control-Max-Age": "600"}
+
+
+def _allowed_origin(request: web.Request) -> str | None:
+    origin = request.headers.get("Origin")
+    allowed = request.app[SETTINGS].cors_origins
+    if not origin or not allowed:
+        return None
+    return origin if "*" in allowed or origin in allowed else None
+
+
+@web.middleware
+async def cors_preflight(request: web.Request, handler) -> web.StreamResponse:
+    """Answers browsers' CORS preflight requests for allowed origins."""
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        if _allowed_origin(request) is None:
+            raise web.HTTPForbidden(reason="This origin may not call the API "
+                                    "(see AGENTGATE_CORS_ORIGINS).")
+        return web.Response(status=204, headers=_CORS_HEADERS)
+    return await handler(request)
+
+
+async def add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: also streamed responses get their CORS headers in time."""
+    origin = _allowed_origin(request)
+    if origin is not None:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+
+
 @web.middleware
 async def authenticate(request: web.Request, handler) -> web.StreamResponse:
     keys = request.app[SETTINGS].api_keys

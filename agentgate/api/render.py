@@ -1,10 +1,14 @@
 """Events as reply text: the thinking block, progress lines, answer and conversation marker.
 
-`TextRenderer` remembers whether a thinking block is open, so the wire layer can always
-close it, also when a turn ends in an error.
+Progress can be presented three ways (the `reasoning` setting): inside `<thinking>` tags in
+the content (works in every client), as `reasoning_content` beside the content, or not at
+all. `TextRenderer` remembers whether a thinking block is open, so the wire layer can
+always close it, also when a turn ends in an error.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from agentgate.conversation import ids
 from agentgate.events import (AnswerDelta, ConversationRef, Event, NodeFailed, NodeFinished,
@@ -14,35 +18,59 @@ THINKING_OPEN = "<thinking>\n"
 THINKING_CLOSE = "</thinking>\n\n"
 
 
+@dataclass(frozen=True)
+class Piece:
+    content: str = ""
+    reasoning: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.content or self.reasoning)
+
+
+def progress_line(event: Event) -> str:
+    match event:
+        case NodeStarted(title=title):
+            return f"▸ {title}…\n"
+        case NodeFinished(title=title, seconds=seconds, summary=summary):
+            extra = f" — {summary}" if summary else ""
+            return f"✓ {title} ({seconds:.2f} s){extra}\n"
+        case NodeFailed(title=title, error=error):
+            return f"✗ {title} failed: {error}\n"
+    return ""
+
+
 class TextRenderer:
-    def __init__(self, id_style: str = "fence"):
+    def __init__(self, id_style: str = "fence", reasoning: str = "tags"):
         self.id_style = id_style
+        self.reasoning = reasoning
         self.thinking = False
 
-    def render(self, event: Event) -> str:
+    def render(self, event: Event) -> Piece:
         match event:
             case Say(text=text) | AnswerDelta(text=text):
-                return text
+                return Piece(content=text)
+            case ConversationRef(marker=marker):
+                return Piece(content=ids.embed(marker, self.id_style))
             case ThinkingStarted():
                 self.thinking = True
-                return THINKING_OPEN
-            case NodeStarted(title=title):
-                return f"▸ {title}…\n"
-            case NodeFinished(title=title, seconds=seconds, summary=summary):
-                extra = f" — {summary}" if summary else ""
-                return f"✓ {title} ({seconds:.2f} s){extra}\n"
-            case NodeFailed(title=title, error=error):
-                return f"✗ {title} failed: {error}\n"
+                return self._thinking(THINKING_OPEN)
             case ThinkingEnded():
                 self.thinking = False
-                return THINKING_CLOSE
-            case ConversationRef(marker=marker):
-                return ids.embed(marker, self.id_style)
-        return ""
+                return self._thinking(THINKING_CLOSE)
+            case NodeStarted() | NodeFinished() | NodeFailed():
+                return self._thinking(progress_line(event))
+        return Piece()
 
-    def close(self) -> str:
-        """Text that closes a thinking block left open, or nothing."""
+    def _thinking(self, text: str) -> Piece:
+        if self.reasoning == "tags":
+            return Piece(content=text)
+        if self.reasoning == "reasoning_content" and text not in (THINKING_OPEN, THINKING_CLOSE):
+            return Piece(reasoning=text)
+        return Piece()
+
+    def close(self) -> Piece:
+        """What closes a thinking block left open (nothing when none is)."""
         if not self.thinking:
-            return ""
+            return Piece()
         self.thinking = False
-        return "\n" + THINKING_CLOSE
+        return self._thinking("\n" + THINKING_CLOSE) if self.reasoning == "tags" else Piece()

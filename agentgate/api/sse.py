@@ -23,6 +23,10 @@ class EventStream:
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         await self.response.write(f"data: {data}\n\n".encode())
 
+    async def comment(self, text: str) -> None:
+        """An SSE comment: keeps the connection alive; clients ignore it."""
+        await self.response.write(f": {text}\n\n".encode())
+
     async def done(self) -> None:
         await self.response.write(b"data: [DONE]\n\n")
         await self.response.write_eof()

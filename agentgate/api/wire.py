@@ -5,6 +5,7 @@ Unknown request fields are accepted and ignored, as OpenAI-compatible clients se
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from typing import Any, Literal
@@ -14,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agentgate.conversation.dialogue import ChatMessage
 from agentgate.errors import InvalidRequest
 from agentgate.events import Usage
+
+
+_USER_QUERY = re.compile(r"<user_query>\s*(.*?)\s*</user_query>", re.S)
 
 
 class _Open(BaseModel):
@@ -31,9 +35,15 @@ class WireMessage(_Open):
 
     def text(self) -> str:
         if isinstance(self.content, list):
-            return "\n".join(part.text for part in self.content
+            text = "\n".join(part.text for part in self.content
                              if part.type in ("text", "input_text", "output_text") and part.text)
-        return self.content or ""
+        else:
+            text = self.content or ""
+        if self.role == "user":
+            match = _USER_QUERY.search(text)
+            if match:  # a RAG template wrapped the user's words: keep only those
+                text = match.group(1).strip()
+        return text
 
 
 class StreamOptions(_Open):
@@ -128,10 +138,12 @@ def usage_chunk(cid: str, created: int, model: str, usage: Usage) -> dict[str, A
             "choices": [], "usage": usage_dict(usage)}
 
 
-def completion(cid: str, created: int, model: str, content: str,
-               usage: Usage) -> dict[str, Any]:
+def completion(cid: str, created: int, model: str, content: str, usage: Usage,
+               reasoning: str = "") -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+    if reasoning:
+        message["reasoning_content"] = reasoning
     return {"id": cid, "object": "chat.completion", "created": created, "model": model,
             "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                         "message": {"role": "assistant", "content": content,
-                                     "refusal": None}}],
+                         "message": message}],
             "usage": usage_dict(usage)}

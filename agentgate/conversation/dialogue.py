@@ -1,8 +1,8 @@
 """One turn of a conversation, independent of the wire format.
 
 `handle_turn` finds the conversation's state from the marker in the resent history (or
-rebuilds it by replaying the history when the marker or the store is gone), applies the new
-user message, asks for what is still missing or runs the workflow, stores the new state, and
+rebuilds it from the history when the marker or the store is gone), applies the new user
+message, asks for what is still missing or runs the workflow, stores the new state, and
 yields events the whole way.
 """
 
@@ -16,8 +16,11 @@ from agentgate.conversation import ids
 from agentgate.conversation.state import Record, State, owner_of
 from agentgate.conversation.store import ConversationStore
 from agentgate.events import ConversationRef, Event, Say, TurnFinished
+from agentgate.extraction.base import Absorbed, Gatherer, next_question
 from agentgate.extraction.followup import Phrases
-from agentgate.extraction.offline import Absorbed, OfflineGatherer, missing_inputs
+from agentgate.extraction.llm import LLMGatherer
+from agentgate.extraction.offline import OfflineGatherer
+from agentgate.llm import InternalLLM
 from agentgate.workflow.loader import Workflow
 from agentgate.workflow.runner import RunFailed, run_workflow
 from agentgate.workflow.values import shown
@@ -40,6 +43,12 @@ class Deps:
     store: ConversationStore
     phrases: Phrases
     id_style: str = "fence"
+    llm: InternalLLM | None = None
+
+    def gatherer(self, workflow: Workflow) -> Gatherer:
+        if self.llm is None:
+            return OfflineGatherer(workflow)
+        return LLMGatherer(workflow, self.llm, self.phrases)
 
 
 @dataclass(frozen=True)
@@ -73,24 +82,32 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
     lock = deps.store.lock(conversation_id) if conversation_id else contextlib.nullcontext()
     async with lock:
         record, state = await _resume(history, owner, workflow, deps.store)
-        gatherer = OfflineGatherer(workflow)
+        gatherer = deps.gatherer(workflow)
+        rebuilt = state is None and bool(history.earlier)
         if state is None:
             record = Record(id=ids.mint(), workflow=workflow.name, owner=owner)
-            state = _replay(gatherer, workflow, history.earlier)
+            state = State()
+            await gatherer.rebuild(state, history.earlier)
         greet = not history.earlier and state.asked is None and not state.values
-        text, run = _decide(gatherer, workflow, state, "\n".join(history.new),
-                            deps.phrases, greet)
+        text, run, absorbed = await _decide(gatherer, workflow, state,
+                                            "\n".join(history.new), deps.phrases, greet)
         if run:
             if text:
                 yield Say(text + "\n\n")
             async for event in _run(workflow, state, deps.phrases):
                 yield event
+        if rebuilt and absorbed.unavailable:
+            # Nothing could be rebuilt: store nothing and leave no marker, so the next
+            # turn rebuilds from the whole history again instead of from an empty state.
+            yield Say(text)
+            yield TurnFinished(absorbed.usage)
+            return
         turn_number = record.add(state)
         await deps.store.save(record)
         if not run:
             yield Say(text)
     yield ConversationRef(str(ids.Marker(record.id, turn_number)))
-    yield TurnFinished()
+    yield TurnFinished(absorbed.usage)
 
 
 async def _resume(history: _History, owner: str | None, workflow: Workflow,
@@ -103,45 +120,31 @@ async def _resume(history: _History, owner: str | None, workflow: Workflow,
     return record, record.snapshot(history.marker.turn)
 
 
-def _replay(gatherer: OfflineGatherer, workflow: Workflow, earlier: list[str]) -> State:
-    """Rebuild the state from user messages already answered, without running anything."""
-    state = State()
-    for text in earlier:
-        absorbed = gatherer.absorb(state, text)
-        if state.status == "gathering":
-            _next_question(workflow, state, absorbed)
-            if state.asked is None:
-                state.status = "finished"
-        elif absorbed.accepted or absorbed.command == "rerun":
-            state.status = "finished"
-    return state
-
-
-def _next_question(workflow: Workflow, state: State, absorbed: Absorbed) -> None:
-    missing = missing_inputs(workflow, state)
-    state.asked = next(iter(absorbed.problems), None) or (missing[0] if missing else None)
-
-
-def _decide(gatherer: OfflineGatherer, workflow: Workflow, state: State, text: str,
-            phrases: Phrases, greet: bool) -> tuple[str, bool]:
-    """Apply the user's text to `state`; return what to say, and whether to run now."""
-    was_gathering = state.status == "gathering"
-    before = dict(state.values)
-    absorbed = gatherer.absorb(state, text)
+async def _decide(gatherer: Gatherer, workflow: Workflow, state: State, text: str,
+                  phrases: Phrases, greet: bool) -> tuple[str, bool, Absorbed]:
+    """Apply the user's text to `state`; return what to say, whether to run now, and what
+    the gatherer reported."""
+    before = state.copy()
+    absorbed = await gatherer.absorb(state, text)
+    was_gathering = before.status == "gathering"
+    if absorbed.unavailable:
+        state.values, state.asked, state.status = before.values, before.asked, before.status
+        return phrases.render("llm_unavailable", reason=absorbed.unavailable), False, absorbed
     if not was_gathering and absorbed.problems:
-        state.values = before  # a rerun changes all it was asked to, or nothing
+        state.values = before.values  # a rerun changes all it was asked to, or nothing
         absorbed.accepted.clear()
     parts = _acknowledge(phrases, workflow, state, absorbed)
     if absorbed.command == "reset":
         greet = True
     if was_gathering or absorbed.command == "reset":
-        _next_question(workflow, state, absorbed)
+        state.status = "gathering"
+        next_question(workflow, state, absorbed)
         run = state.asked is None
     else:
-        run = absorbed.command == "rerun" or bool(absorbed.accepted and not absorbed.problems)
+        run = not absorbed.problems and (absorbed.command == "rerun" or bool(absorbed.accepted))
     if not run:
-        parts.append(_prompt(phrases, workflow, state, greet))
-    return "\n\n".join(part for part in parts if part), run
+        parts.append(_prompt(phrases, workflow, state, greet, absorbed))
+    return "\n\n".join(part for part in parts if part), run, absorbed
 
 
 async def _run(workflow: Workflow, state: State, phrases: Phrases) -> AsyncIterator[Event]:
@@ -159,7 +162,7 @@ def _acknowledge(phrases: Phrases, workflow: Workflow, state: State,
     parts = []
     if absorbed.refused_fixed:
         parts.append(phrases.render("fixed_refused", names=absorbed.refused_fixed))
-    if len(absorbed.accepted) > 1:
+    if len(absorbed.accepted) > 1 and not absorbed.reply:
         parts.append(phrases.render("accepted", values=[
             (name, shown(state.values[name])) for name in absorbed.accepted]))
     for name, reason in absorbed.problems.items():
@@ -168,16 +171,20 @@ def _acknowledge(phrases: Phrases, workflow: Workflow, state: State,
     return parts
 
 
-def _prompt(phrases: Phrases, workflow: Workflow, state: State, greet: bool) -> str:
+def _prompt(phrases: Phrases, workflow: Workflow, state: State, greet: bool,
+            absorbed: Absorbed) -> str:
     context = phrases.workflow_context(workflow)
     if state.status != "gathering":
         values = [(name, shown(workflow.value_of(name, state.values)))
                   for name in workflow.inputs]
         return phrases.render("finished", workflow=context, values=values,
                               failed=state.status == "failed")
-    question = phrases.render("ask", first=greet, workflow=context,
-                              input=phrases.describe_input(state.asked,
-                                                           workflow.inputs[state.asked]))
+    if absorbed.reply and not absorbed.problems:
+        question = absorbed.reply
+    else:
+        question = phrases.render("ask", first=greet, workflow=context,
+                                  input=phrases.describe_input(state.asked,
+                                                               workflow.inputs[state.asked]))
     if greet:
         return phrases.render("intro", workflow=context) + "\n\n" + question
     return question

@@ -15,7 +15,8 @@ from agentgate.workflow.loader import Workflow
 from agentgate.workflow.model import QueryInput
 from agentgate.workflow.values import describe, shown
 
-TEMPLATES = ("intro", "ask", "invalid", "accepted", "fixed_refused", "finished", "failed")
+TEMPLATES = ("intro", "ask", "invalid", "accepted", "fixed_refused", "finished", "failed",
+             "llm_unavailable", "extract_system", "extract_user")
 
 
 class PromptsMissing(RuntimeError):

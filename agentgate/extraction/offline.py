@@ -8,32 +8,11 @@ messages through it rebuilds the same state.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
 
 from agentgate.conversation.state import State
+from agentgate.extraction.base import Absorbed, local_command, replay_status, reset
 from agentgate.workflow.loader import Workflow
 from agentgate.workflow.values import InvalidValue, coerce
-
-Command = Literal["reset", "rerun"]
-_RESET = re.compile(r"(cancel|reset|restart|start over|start again|begin again)", re.I)
-_RERUN = re.compile(r"(again|try again|run again|retry|rerun|re-run|run it again)", re.I)
-_POLITE = re.compile(r"^\s*(please\s+)?(.*?)(\s+please)?[\s.!]*$", re.I | re.S)
-
-
-@dataclass
-class Absorbed:
-    """What one user message changed."""
-
-    accepted: list[str] = field(default_factory=list)
-    problems: dict[str, str] = field(default_factory=dict)
-    refused_fixed: list[str] = field(default_factory=list)
-    command: Command | None = None
-
-
-def missing_inputs(workflow: Workflow, state: State) -> list[str]:
-    return [name for name, spec in workflow.inputs.items()
-            if spec.required and name not in state.values]
 
 
 def _loose(name: str) -> str:
@@ -48,18 +27,21 @@ class OfflineGatherer:
                                  + r")\s*[:=]\s*", re.I) if names else None
         self._canonical = {re.sub(r"[ _-]", "", n.lower()): n for n in names}
 
-    def absorb(self, state: State, text: str) -> Absorbed:
-        """Apply one user message to `state` (in place) and report what happened."""
+    async def rebuild(self, state: State, earlier: list[str]) -> None:
+        for answered in earlier:
+            replay_status(self.workflow, state, self.absorb_one(state, answered))
+
+    async def absorb(self, state: State, text: str) -> Absorbed:
+        return self.absorb_one(state, text)
+
+    def absorb_one(self, state: State, text: str) -> Absorbed:
         result = Absorbed()
-        bare = _POLITE.match(text).group(2).strip().lower()
-        if _RESET.fullmatch(bare):
-            state.values.clear()
-            state.asked, state.status = None, "gathering"
-            result.command = "reset"
-            return result
-        pairs = self._split_pairs(text)
-        if not pairs and _RERUN.fullmatch(bare) and state.status != "gathering":
-            result.command = "rerun"
+        pairs = self.split_pairs(text)
+        command = None if pairs else local_command(state, text)
+        if command == "reset":
+            reset(state)
+        if command is not None:
+            result.command = command
             return result
         if not pairs and state.asked is not None and state.status == "gathering":
             pairs = [(state.asked, text)]
@@ -76,7 +58,7 @@ class OfflineGatherer:
             result.accepted.append(name)
         return result
 
-    def _split_pairs(self, text: str) -> list[tuple[str, str]]:
+    def split_pairs(self, text: str) -> list[tuple[str, str]]:
         if self._pairs is None:
             return []
         matches = list(self._pairs.finditer(text))
