@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from aiohttp import web
@@ -19,6 +21,7 @@ from agentgate.settings import Settings
 from agentgate.workflow.loader import Catalog, load_paths
 
 API_PREFIXES = ("/v1", "/openai/v1")
+log = logging.getLogger(__name__)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -26,6 +29,24 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "version": __version__,
                               "workflows": len(catalog.workflows),
                               "workflow_errors": len(catalog.problems)})
+
+
+async def _watch_workflows(app: web.Application):
+    """Picks up edited, added and removed workflow files without a restart."""
+    catalog, every = app[CATALOG], app[SETTINGS].reload_seconds
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await asyncio.to_thread(catalog.refresh)
+            except Exception:  # keep watching; the next change may fix it
+                log.exception("reloading the workflows failed")
+
+    task = asyncio.create_task(watch())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None,
@@ -41,7 +62,9 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     owned_llm = llm is None
     llm = llm if llm is not None else InternalLLM.from_settings(settings)
     app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
-                     phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm)
+                     phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm,
+                     catalog=app[CATALOG], node_timeout=settings.node_timeout,
+                     run_timeout=settings.run_timeout)
 
     async def close_llm(app: web.Application):
         yield
@@ -49,6 +72,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
             await llm.close()
 
     app.cleanup_ctx.append(close_llm)
+    if catalog is None and settings.reload_seconds > 0:
+        app.cleanup_ctx.append(_watch_workflows)
     app.router.add_get("/", health)
     app.router.add_get("/health", health)
     for prefix in API_PREFIXES:

@@ -39,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", metavar="PATH",
                           help="files or folders (default: the workflows folder)")
 
+    run = commands.add_parser("run", help="run a workflow once from the terminal: progress "
+                              "on stderr, the answer on stdout")
+    run.add_argument("name", help="the workflow's name")
+    run.add_argument("values", nargs="*", metavar="INPUT=VALUE",
+                     help="input values, read like a user's answers")
+    run.add_argument("--workflows", metavar="DIR", help="workflow folder (AGENTGATE_WORKFLOWS)")
+
     commands.add_parser("schema", help="print the JSON Schema of the workflow file format")
     return parser
 
@@ -61,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings)
     if args.command == "validate":
         return _validate([Path(p) for p in args.paths] or [Path(settings.workflows)])
+    if args.command == "run":
+        import asyncio
+
+        from agentgate.run_command import run_once
+        return asyncio.run(run_once(settings, args.name, args.values))
     if args.command == "schema":
         from agentgate.workflow.schema import workflow_schema
         print(json.dumps(workflow_schema(), indent=2))
@@ -94,8 +106,7 @@ def _serve(settings: Settings) -> int:
 def _validate(paths: list[Path]) -> int:
     from agentgate.workflow.loader import load_paths
 
-    logging.getLogger("agentgate.workflow.loader").setLevel(logging.CRITICAL)
-    catalog = load_paths(paths)
+    catalog = load_paths(paths, quiet=True)
     for problem in catalog.problems:
         print(problem, file=sys.stderr)
     for workflow in catalog.workflows.values():

@@ -36,6 +36,13 @@ class NodeFinished:
 
 
 @dataclass(frozen=True)
+class NodeSkipped:
+    """A node a branch did not choose, or whose dependencies were all skipped."""
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class NodeFailed:
     id: str
     title: str
@@ -74,5 +81,5 @@ class TurnFinished:
     usage: Usage = field(default_factory=Usage)
 
 
-Event = (Say | ThinkingStarted | NodeStarted | NodeFinished | NodeFailed | ThinkingEnded
-         | AnswerDelta | ConversationRef | TurnFinished)
+Event = (Say | ThinkingStarted | NodeStarted | NodeFinished | NodeSkipped | NodeFailed
+         | ThinkingEnded | AnswerDelta | ConversationRef | TurnFinished)

@@ -90,6 +90,11 @@ SETTINGS: tuple[Setting, ...] = (
             "comment, so proxies and clients keep long runs open.", _positive_seconds),
     Setting("cors_origins", (), "Comma-separated browser origins allowed to call the API "
             "(e.g. http://localhost:3000), or `*`; empty means no CORS headers.", _keys),
+    Setting("node_timeout", 60.0, "Seconds one workflow step may take, unless the step sets "
+            "its own `timeout`.", _positive_seconds),
+    Setting("run_timeout", 300.0, "Seconds a whole workflow run may take.", _positive_seconds),
+    Setting("reload_seconds", 2.0, "How often the workflows folder is checked for changed "
+            "files; 0 turns reloading off.", float),
     Setting("llm_base_url", "", "Base URL of the OpenAI-compatible internal LLM that reads "
             "users' answers (e.g. https://api.openai.com/v1); empty means the offline gatherer."),
     Setting("llm_model", "gpt-4o-mini", "Model name sent to the internal LLM."),
@@ -124,6 +129,9 @@ class Settings:
     reasoning: str = "tags"
     heartbeat_seconds: float = 15.0
     cors_origins: tuple[str, ...] = ()
+    node_timeout: float = 60.0
+    run_timeout: float = 300.0
+    reload_seconds: float = 2.0
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str = field(default="", repr=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import threading
 from pathlib import Path
@@ -211,3 +212,11 @@ class Chat:
             reply = (await response.json())["choices"][0]["message"]["content"]
         self.messages.append({"role": "assistant", "content": reply})
         return reply
+
+
+def doc_example(path: Path, tag: str) -> str:
+    """The one fenced code block in `path` whose info string is `<language> <tag>`."""
+    blocks = re.findall(rf"^```[\w-]+ {re.escape(tag)}\n(.*?)^```", path.read_text(),
+                        re.S | re.M)
+    assert len(blocks) == 1, f"{path.name}: {len(blocks)} blocks tagged {tag!r}"
+    return blocks[0]

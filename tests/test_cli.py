@@ -100,3 +100,31 @@ def test_serve_refuses_incomplete_prompts(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("AGENTGATE_PROMPTS", str(tmp_path))
     assert main(["serve", "--workflows", str(WORKFLOWS)]) == 2
     assert "ask.md.j2" in capsys.readouterr().err
+
+
+def test_run_prints_progress_then_the_answer(capsys, monkeypatch):
+    monkeypatch.setenv("AGENTGATE_WORKFLOWS", str(WORKFLOWS))
+    assert main(["run", "loan-calculator", "principal=300k", "annual_rate=6.5%",
+                 "years=30"]) == 0
+    captured = capsys.readouterr()
+    assert "$1,896.20" in captured.out and "▸" not in captured.out
+    assert captured.err.index("▸ Computing the monthly payment") < captured.err.index(
+        "✓ Writing the answer")
+
+
+def test_run_reports_bad_and_missing_values(capsys, monkeypatch):
+    monkeypatch.setenv("AGENTGATE_WORKFLOWS", str(WORKFLOWS))
+    assert main(["run", "loan-calculator", "principal=-1", "currency=EUR", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "principal: it must be at least 1" in err
+    assert "currency: set by the workflow" in err and "'nope': write INPUT=VALUE" in err
+    assert "years: missing" in err
+    assert main(["run", "no-such-flow"]) == 2
+    assert "no workflow named 'no-such-flow'" in capsys.readouterr().err
+
+
+def test_run_reports_a_failed_step(capsys, monkeypatch):
+    monkeypatch.setenv("AGENTGATE_WORKFLOWS", str(FIXTURES / "good"))
+    assert main(["run", "leaky-failure", "word=x"]) == 1
+    err = capsys.readouterr().err
+    assert "“Looking up the key” failed" in err and "SECRET" not in err

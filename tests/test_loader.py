@@ -31,7 +31,7 @@ def test_bundled_workflows_load(path: Path):
     ("cycle.json", ["$.nodes: nodes form a cycle: a -> c -> b -> a"]),
     ("unknown-node-reference.json",
      ["$.nodes[0]: node 'answer' references unknown node 'sumary'"]),
-    ("unknown-node-type.json", ["$.nodes[0].type: unknown node type 'templat' (known: template)"]),
+    ("unknown-node-type.json", ["$.nodes[0].type: unknown node type 'templat' (known: branch, http, json, llm, map, template, workflow)"]),
     ("missing-parameter.json", ["$.nodes[0].template: required field is missing",
                                 "$.nodes[0].text: unknown field"]),
     ("undeclared-input.json", ["$.nodes[0]: node 'answer' references undeclared input 'town'",

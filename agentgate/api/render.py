@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from agentgate.conversation import ids
 from agentgate.events import (AnswerDelta, ConversationRef, Event, NodeFailed, NodeFinished,
-                              NodeStarted, Say, ThinkingEnded, ThinkingStarted)
+                              NodeSkipped, NodeStarted, Say, ThinkingEnded, ThinkingStarted)
 
 THINKING_OPEN = "<thinking>\n"
 THINKING_CLOSE = "</thinking>\n\n"
@@ -36,6 +36,8 @@ def progress_line(event: Event) -> str:
             return f"✓ {title} ({seconds:.2f} s){extra}\n"
         case NodeFailed(title=title, error=error):
             return f"✗ {title} failed: {error}\n"
+        case NodeSkipped(title=title):
+            return f"– {title} (skipped)\n"
     return ""
 
 
@@ -57,7 +59,7 @@ class TextRenderer:
             case ThinkingEnded():
                 self.thinking = False
                 return self._thinking(THINKING_CLOSE)
-            case NodeStarted() | NodeFinished() | NodeFailed():
+            case NodeStarted() | NodeFinished() | NodeFailed() | NodeSkipped():
                 return self._thinking(progress_line(event))
         return Piece()
 

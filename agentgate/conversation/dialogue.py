@@ -15,14 +15,15 @@ from typing import AsyncIterator
 from agentgate.conversation import ids
 from agentgate.conversation.state import Record, State, owner_of
 from agentgate.conversation.store import ConversationStore
-from agentgate.events import ConversationRef, Event, Say, TurnFinished
+from agentgate.events import ConversationRef, Event, Say, TurnFinished, Usage
 from agentgate.extraction.base import Absorbed, Gatherer, next_question
 from agentgate.extraction.followup import Phrases
 from agentgate.extraction.llm import LLMGatherer
 from agentgate.extraction.offline import OfflineGatherer
 from agentgate.llm import InternalLLM
-from agentgate.workflow.loader import Workflow
+from agentgate.workflow.loader import Catalog, Workflow
 from agentgate.workflow.runner import RunFailed, run_workflow
+from agentgate.workflow.runtime import Runtime
 from agentgate.workflow.values import shown
 
 
@@ -44,6 +45,13 @@ class Deps:
     phrases: Phrases
     id_style: str = "fence"
     llm: InternalLLM | None = None
+    catalog: Catalog | None = None
+    node_timeout: float = 60.0
+    run_timeout: float = 300.0
+
+    def runtime(self) -> Runtime:
+        return Runtime(llm=self.llm, catalog=self.catalog, node_timeout=self.node_timeout,
+                       run_timeout=self.run_timeout)
 
     def gatherer(self, workflow: Workflow) -> Gatherer:
         if self.llm is None:
@@ -91,10 +99,11 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         greet = not history.earlier and state.asked is None and not state.values
         text, run, absorbed = await _decide(gatherer, workflow, state,
                                             "\n".join(history.new), deps.phrases, greet)
+        runtime = deps.runtime()
         if run:
             if text:
                 yield Say(text + "\n\n")
-            async for event in _run(workflow, state, deps.phrases):
+            async for event in _run(workflow, state, deps.phrases, runtime):
                 yield event
         if rebuilt and absorbed.unavailable:
             # Nothing could be rebuilt: store nothing and leave no marker, so the next
@@ -107,7 +116,9 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         if not run:
             yield Say(text)
     yield ConversationRef(str(ids.Marker(record.id, turn_number)))
-    yield TurnFinished(absorbed.usage)
+    spent = runtime.usage
+    yield TurnFinished(Usage(absorbed.usage.prompt_tokens + spent.prompt_tokens,
+                             absorbed.usage.completion_tokens + spent.completion_tokens))
 
 
 async def _resume(history: _History, owner: str | None, workflow: Workflow,
@@ -147,10 +158,11 @@ async def _decide(gatherer: Gatherer, workflow: Workflow, state: State, text: st
     return "\n\n".join(part for part in parts if part), run, absorbed
 
 
-async def _run(workflow: Workflow, state: State, phrases: Phrases) -> AsyncIterator[Event]:
+async def _run(workflow: Workflow, state: State, phrases: Phrases,
+               runtime: Runtime) -> AsyncIterator[Event]:
     state.asked, state.status = None, "finished"
     try:
-        async for event in run_workflow(workflow, state.values):
+        async for event in run_workflow(workflow, state.values, runtime):
             yield event
     except RunFailed as failure:
         state.status = "failed"

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from jinja2 import TemplateSyntaxError
 from pydantic import ValidationError
 
 from agentgate.workflow.model import NAME_PATTERN, EnvValue, QueryInput, WorkflowFile
-from agentgate.workflow.nodes import NODE_TYPES, Node
-from agentgate.workflow.templating import References, references
+from agentgate.workflow.graph import Graph, GraphBuilder, json_path, pydantic_message
+from agentgate.workflow.nodes import Node
 from agentgate.workflow.values import InvalidValue, coerce
 
 log = logging.getLogger(__name__)
@@ -50,11 +49,21 @@ class Workflow:
     description: str
     inputs: dict[str, QueryInput]
     fixed: dict[str, Any] = field(repr=False)
-    nodes: dict[str, Node]
-    dependencies: dict[str, set[str]]
-    output: str
+    graph: Graph = field(repr=False)
     source: Path
     created: int
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        return self.graph.nodes
+
+    @property
+    def dependencies(self) -> dict[str, set[str]]:
+        return self.graph.dependencies
+
+    @property
+    def output(self) -> str:
+        return self.graph.output
 
     def value_of(self, name: str, values: dict[str, Any]) -> Any:
         """The stored value of an input, or its default in stored form (None if neither)."""
@@ -67,13 +76,6 @@ class Workflow:
         """Fixed values as text, for redaction from anything shown to users."""
         return [str(value) for value in self.fixed.values()
                 if value is not None and len(str(value)) >= 3]
-
-
-def json_path(location: tuple[Any, ...] | list[Any]) -> str:
-    path = "$"
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
 
 
 def load_file(path: Path, env: Mapping[str, str] | None = None) -> Workflow:
@@ -92,20 +94,9 @@ def load_file(path: Path, env: Mapping[str, str] | None = None) -> Workflow:
     try:
         spec = WorkflowFile.model_validate(raw)
     except ValidationError as exc:
-        raise WorkflowInvalid([Problem(file, json_path(err["loc"]), _pydantic_message(err))
+        raise WorkflowInvalid([Problem(file, json_path(err["loc"]), pydantic_message(err))
                                for err in exc.errors()]) from None
     return _Checker(file, spec, env).build(path)
-
-
-def _pydantic_message(error: dict[str, Any]) -> str:
-    message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
-    if error["type"] == "extra_forbidden":
-        message = "unknown field"
-    elif error["type"] == "missing":
-        message = "required field is missing"
-    return message
 
 
 class _Checker:
@@ -120,13 +111,9 @@ class _Checker:
         spec = self.spec
         self._check_defaults()
         fixed = self._resolve_fixed()
-        nodes = self._make_nodes()
-        dependencies = self._dependencies(nodes)
-        if spec.output not in nodes and not any(p.path.startswith("$.nodes") for p in self.problems):
-            self.problem("$.output", f"names no node: {spec.output!r} (nodes: {', '.join(nodes)})")
-        if not self.problems:
-            self._check_cycles(dependencies)
-        if self.problems:
+        builder = GraphBuilder(self.problem, set(spec.inputs), set(spec.fixed))
+        graph = builder.build(spec.nodes, spec.output, "$.nodes")
+        if self.problems or graph is None:
             raise WorkflowInvalid(self.problems)
         name = spec.name or path.stem
         if not re.match(NAME_PATTERN, name):
@@ -135,8 +122,7 @@ class _Checker:
                                            "digits, '.', '_' and '-')")])
         return Workflow(name=name, title=spec.title or name.replace("-", " ").title(),
                         description=spec.description, inputs=dict(spec.inputs), fixed=fixed,
-                        nodes=nodes, dependencies=dependencies, output=spec.output, source=path,
-                        created=int(path.stat().st_mtime))
+                        graph=graph, source=path, created=int(path.stat().st_mtime))
 
     def _check_defaults(self) -> None:
         for name, query in self.spec.inputs.items():
@@ -162,7 +148,7 @@ class _Checker:
                 except ValidationError as exc:
                     for err in exc.errors():
                         self.problem(json_path(("fixed", name, *err["loc"])),
-                                     _pydantic_message(err))
+                                     pydantic_message(err))
                     continue
                 if source.env in self.env:
                     resolved[name] = self.env[source.env]
@@ -175,110 +161,93 @@ class _Checker:
                 resolved[name] = value
         return resolved
 
-    def _make_nodes(self) -> dict[str, Node]:
-        made: dict[str, Node] = {}
-        for index, spec in enumerate(self.spec.nodes):
-            where = f"$.nodes[{index}]"
-            if spec.id in made:
-                self.problem(f"{where}.id", f"duplicate node id {spec.id!r}")
-                continue
-            node_type = NODE_TYPES.get(spec.type)
-            if node_type is None:
-                self.problem(f"{where}.type", f"unknown node type {spec.type!r} "
-                             f"(known: {', '.join(sorted(NODE_TYPES))})")
-                continue
-            try:
-                params = node_type.Params.model_validate(spec.params)
-                made[spec.id] = node_type(spec, params)
-            except ValidationError as exc:
-                for err in exc.errors():
-                    self.problem(json_path(("nodes", index, *err["loc"])), _pydantic_message(err))
-            except TemplateSyntaxError as exc:
-                self.problem(where, f"node {spec.id!r}: template error on line {exc.lineno}: "
-                             f"{exc.message}")
-        return made
 
-    def _dependencies(self, nodes: dict[str, Node]) -> dict[str, set[str]]:
-        ids = {spec.id for spec in self.spec.nodes}
-        dependencies: dict[str, set[str]] = {}
-        for index, spec in enumerate(self.spec.nodes):
-            node = nodes.get(spec.id)
-            if node is None or node.spec is not spec:
-                continue
-            where = f"$.nodes[{index}]"
-            used = References()
-            for source in node.template_sources():
-                used.update(references(source))
-            for name in sorted(used.nodes - ids):
-                self.problem(where, f"node {spec.id!r} references unknown node {name!r}")
-            for name in sorted(used.inputs - set(self.spec.inputs)):
-                self.problem(where, f"node {spec.id!r} references undeclared input {name!r}")
-            for name in sorted(used.fixed - set(self.spec.fixed)):
-                self.problem(where, f"node {spec.id!r} references undeclared fixed input {name!r}")
-            for name in spec.after:
-                if name not in ids:
-                    self.problem(f"{where}.after", f"node {spec.id!r} waits for unknown node {name!r}")
-            if spec.id in used.nodes or spec.id in spec.after:
-                self.problem(where, f"node {spec.id!r} depends on itself")
-            dependencies[spec.id] = (used.nodes | set(spec.after)) & ids - {spec.id}
-        return dependencies
-
-    def _check_cycles(self, dependencies: dict[str, set[str]]) -> None:
-        state: dict[str, int] = {}
-        stack: list[str] = []
-
-        def visit(node: str) -> list[str] | None:
-            state[node] = 1
-            stack.append(node)
-            for dep in sorted(dependencies[node]):
-                if state.get(dep) == 1:
-                    return stack[stack.index(dep):] + [dep]
-                if dep not in state and (cycle := visit(dep)):
-                    return cycle
-            stack.pop()
-            state[node] = 2
-            return None
-
-        for node in dependencies:
-            if node not in state and (cycle := visit(node)):
-                self.problem("$.nodes", "nodes form a cycle: " + " -> ".join(cycle))
-                return
-
-
-@dataclass
 class Catalog:
-    """The workflows loaded from a folder, and the problems of the files that did not load."""
+    """The workflows loaded from some files and folders, kept up to date by `refresh`.
 
-    workflows: dict[str, Workflow] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    A file that stops loading keeps its last good version serving; its problems are listed
+    in `problems` and logged. A removed file is dropped.
+    """
+
+    def __init__(self, paths: list[Path] = (), env: Mapping[str, str] | None = None,
+                 quiet: bool = False):
+        self.paths = [Path(p) for p in paths]
+        self.env = env
+        self.quiet = quiet  # problems only listed, not logged (for `agentgate validate`)
+        self.workflows: dict[str, Workflow] = {}
+        self.problems: list[Problem] = []
+        self._good: dict[Path, Workflow] = {}
+        self._failed: dict[Path, list[Problem]] = {}
+        self._stamps: dict[Path, tuple[int, int]] = {}
+        self._loaded = False
 
     def get(self, name: str) -> Workflow | None:
         return self.workflows.get(name)
 
+    def _files(self) -> tuple[list[Path], list[Problem]]:
+        files, missing = [], []
+        for path in self.paths:
+            if path.is_dir():
+                files.extend(sorted(path.glob("*.json")))
+            elif path.exists():
+                files.append(path)
+            else:
+                missing.append(Problem(str(path), "$", "no such file or folder"))
+        return files, missing
 
-def load_paths(paths: list[Path], env: Mapping[str, str] | None = None) -> Catalog:
+    def refresh(self) -> bool:
+        """Reload what changed on disk; True when anything did."""
+        files, missing = self._files()
+        stamps = {}
+        for file in files:
+            try:
+                stat = file.stat()
+            except OSError:
+                continue
+            stamps[file] = (stat.st_mtime_ns, stat.st_size)
+        if self._loaded and stamps == self._stamps:
+            return False
+        self._loaded = True
+        changed = [f for f in stamps if self._stamps.get(f) != stamps[f]]
+        for gone in set(self._stamps) - set(stamps):
+            self._good.pop(gone, None)
+            self._failed.pop(gone, None)
+            log.info("workflow file removed: %s", gone)
+        for file in changed:
+            try:
+                self._good[file] = load_file(file, self.env)
+                self._failed.pop(file, None)
+                if file in self._stamps:
+                    log.info("workflow reloaded: %s", file)
+            except WorkflowInvalid as exc:
+                self._failed[file] = exc.problems
+                kept = " (its last good version keeps serving)" if file in self._good else ""
+                for problem in exc.problems if not self.quiet else ():
+                    log.error("workflow not loaded%s: %s", kept, problem)
+        self._stamps = stamps
+        self._rebuild(missing)
+        return True
+
+    def _rebuild(self, missing: list[Problem]) -> None:
+        workflows: dict[str, Workflow] = {}
+        problems = list(missing)
+        for file in sorted(set(self._good) | set(self._failed)):
+            problems.extend(self._failed.get(file, []))
+            workflow = self._good.get(file)
+            if workflow is None:
+                continue
+            if workflow.name in workflows:
+                other = workflows[workflow.name].source
+                problems.append(Problem(str(file), "$.name", f"workflow name "
+                                        f"{workflow.name!r} is already used by {other}"))
+                continue
+            workflows[workflow.name] = workflow
+        self.workflows, self.problems = workflows, problems
+
+
+def load_paths(paths: list[Path], env: Mapping[str, str] | None = None,
+               quiet: bool = False) -> Catalog:
     """Load every `*.json` file in the given files and folders, skipping broken ones."""
-    catalog = Catalog()
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(path.glob("*.json")))
-        elif path.exists():
-            files.append(path)
-        else:
-            catalog.problems.append(Problem(str(path), "$", "no such file or folder"))
-    for file in files:
-        try:
-            workflow = load_file(file, env)
-        except WorkflowInvalid as exc:
-            catalog.problems.extend(exc.problems)
-            continue
-        if workflow.name in catalog.workflows:
-            other = catalog.workflows[workflow.name].source
-            catalog.problems.append(Problem(str(file), "$.name", f"workflow name "
-                                            f"{workflow.name!r} is already used by {other}"))
-            continue
-        catalog.workflows[workflow.name] = workflow
-    for problem in catalog.problems:
-        log.error("workflow skipped: %s", problem)
+    catalog = Catalog(paths, env, quiet)
+    catalog.refresh()
     return catalog

@@ -87,6 +87,11 @@ class NodeSpec(BaseModel):
     title: str | None = Field(None, description="Human title shown in the progress block.")
     after: list[str] = Field(default_factory=list,
                              description="Nodes that must finish first, besides references.")
+    timeout: float | None = Field(None, gt=0, description="Seconds this node may take; "
+                                  "default: the server's node timeout.")
+    summary: str | None = Field(None, description="Template of a short public line shown "
+                                "when the node finishes; sees `result` besides the usual "
+                                "names. Node results are never shown otherwise.")
 
     @property
     def params(self) -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""Running a workflow: nodes start as soon as the nodes they depend on have finished.
+"""Running a workflow: nodes start as soon as the nodes they depend on have settled.
 
-`run_workflow` is an async iterator of events. Independent nodes run concurrently. When a
-node fails, the others are cancelled, `NodeFailed` and `ThinkingEnded` are yielded and
-`RunFailed` is raised with a message that is safe to show (fixed values redacted).
+`execute` runs one graph and returns every node's result; independent nodes run
+concurrently, a node chosen against by a branch is skipped (and so is a node whose
+dependencies were all skipped), and the first failure cancels what is still running.
+`run_workflow` wraps it for a conversation turn: an async iterator of progress events, the
+answer (streamed when its node can stream), and `RunFailed` with a message that is safe to
+show (fixed values redacted).
 """
 
 from __future__ import annotations
@@ -11,16 +14,27 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
-from agentgate.events import (AnswerDelta, Event, NodeFailed, NodeFinished, NodeStarted,
-                              ThinkingEnded, ThinkingStarted)
+from agentgate.events import (AnswerDelta, Event, NodeFailed, NodeFinished, NodeSkipped,
+                              NodeStarted, ThinkingEnded, ThinkingStarted)
+from agentgate.workflow.graph import Graph
 from agentgate.workflow.loader import Workflow
-from agentgate.workflow.nodes import NodeContext
+from agentgate.workflow.nodes import Node, NodeContext
+from agentgate.workflow.runtime import Runtime
+from agentgate.workflow.templating import ENVIRONMENT
 from agentgate.workflow.values import for_template
 
-
 log = logging.getLogger(__name__)
+Emit = Callable[[Event], None]
+
+
+class NodeError(Exception):
+    """A node failed; `message` says why, for people."""
+
+    def __init__(self, node: Node, message: str):
+        super().__init__(message)
+        self.node, self.message = node, message
 
 
 class RunFailed(Exception):
@@ -36,6 +50,8 @@ def redact(text: str, secrets: list[str]) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError) and not str(exc):
+        return "it took too long"
     text = str(exc).strip()
     return text if text else type(exc).__name__
 
@@ -45,42 +61,158 @@ def template_inputs(workflow: Workflow, values: dict[str, Any]) -> dict[str, Any
             for name, spec in workflow.inputs.items()}
 
 
-async def run_workflow(workflow: Workflow, values: dict[str, Any]) -> AsyncIterator[Event]:
-    started = time.monotonic()
-    results: dict[str, dict[str, Any]] = {}
-    context = NodeContext(inputs=template_inputs(workflow, values), fixed=workflow.fixed,
-                          nodes=results)
-    waiting = dict(workflow.dependencies)
-    running: dict[asyncio.Task, tuple[str, float]] = {}
-    yield ThinkingStarted()
+def answer_text(result: dict[str, Any]) -> str:
+    text = result.get("text")
+    return text if isinstance(text, str) else json.dumps(result, indent=2, default=str)
+
+
+async def _run_node(node: Node, context: NodeContext, timeout: float) -> dict[str, Any]:
+    limit = node.spec.timeout or timeout
+    deadline = asyncio.timeout(limit)
+    try:
+        async with deadline:
+            result = await node.run(context)
+    except TimeoutError:
+        if not deadline.expired():
+            raise  # the node's own time limit, with its own words
+        raise TimeoutError(f"it took longer than {limit:g} s") from None
+    if not isinstance(result, dict):
+        raise TypeError(f"node type {node.type_name!r} returned {type(result).__name__}, "
+                        "not a dict")
+    return result
+
+
+def _summary(node: Node, context: NodeContext, result: dict[str, Any]) -> str | None:
+    """The node's public line; a summary that cannot render is logged and left out."""
+    if not node.spec.summary:
+        return None
+    scope = context.template_context() | {"result": result}
+    try:
+        return ENVIRONMENT.from_string(node.spec.summary).render(scope).strip() or None
+    except Exception as exc:
+        log.warning("node %s: its summary could not be rendered: %s", node.id,
+                    type(exc).__name__)
+        return None
+
+
+async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
+                  stream: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
+    """Run `graph`; results land in `context.nodes` too. Raises NodeError on a failure,
+    with fixed values (`context.secrets`) redacted from its message."""
+    emit = emit or (lambda event: None)
+    secrets = list(context.secrets)
+    results = context.nodes
+    waiting = dict(graph.dependencies)
+    skipped: set[str] = set()
+    ruled_out: set[str] = set()
+    running: dict[asyncio.Task, tuple[Node, float]] = {}
     try:
         while waiting or running:
-            for node_id in [n for n, deps in waiting.items() if deps <= results.keys()]:
-                del waiting[node_id]
-                node = workflow.nodes[node_id]
-                running[asyncio.ensure_future(node.run(context))] = (node_id, time.monotonic())
-                yield NodeStarted(node_id, node.title)
+            progressed = True
+            while progressed:
+                progressed = False
+                for node_id in [n for n, deps in waiting.items()
+                                if deps <= results.keys() | skipped]:
+                    deps = waiting.pop(node_id)
+                    node = graph.nodes[node_id]
+                    progressed = True
+                    if node_id in ruled_out or (deps and deps <= skipped):
+                        skipped.add(node_id)
+                        emit(NodeSkipped(node_id, node.title))
+                        continue
+                    own = context.with_stream(stream if node_id == graph.output else None)
+                    task = asyncio.ensure_future(_run_node(node, own, context.runtime.node_timeout))
+                    running[task] = (node, time.monotonic())
+                    emit(NodeStarted(node_id, node.title))
+            if not running:
+                break
             done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                node_id, node_started = running.pop(task)
-                node = workflow.nodes[node_id]
-                if task.exception() is not None:
-                    message = redact(describe_error(task.exception()), workflow.secrets())
-                    log.warning("workflow %s: node %s failed: %s", workflow.name, node_id, message)
-                    yield NodeFailed(node_id, node.title, message)
-                    yield ThinkingEnded(time.monotonic() - started)
-                    raise RunFailed(node_id, node.title, message)
-                results[node_id] = task.result()
-                yield NodeFinished(node_id, node.title, time.monotonic() - node_started)
+                node, started = running.pop(task)
+                error = task.exception()
+                if error is not None:
+                    if isinstance(error, NodeError):  # from inside a map: keep its words
+                        error = error.message
+                    message = redact(describe_error(error) if not isinstance(error, str)
+                                     else error, secrets)
+                    emit(NodeFailed(node.id, node.title, message))
+                    raise NodeError(node, message)
+                result = task.result()
+                results[node.id] = result
+                ruled_out |= node.skipped_after(result)
+                summary = _summary(node, context, result)
+                emit(NodeFinished(node.id, node.title, time.monotonic() - started,
+                                  redact(summary, secrets) if summary else None))
     finally:
         for task in running:
             task.cancel()
         if running:
             await asyncio.gather(*running, return_exceptions=True)
-    yield ThinkingEnded(time.monotonic() - started)
-    yield AnswerDelta(answer_text(results[workflow.output]))
+    return results
 
 
-def answer_text(result: dict[str, Any]) -> str:
-    text = result.get("text")
-    return text if isinstance(text, str) else json.dumps(result, indent=2, default=str)
+def _context(workflow: Workflow, values: dict[str, Any], runtime: Runtime) -> NodeContext:
+    return NodeContext(inputs=template_inputs(workflow, values), fixed=workflow.fixed,
+                       nodes={}, runtime=runtime, secrets=tuple(workflow.secrets()))
+
+
+async def run_to_answer(workflow: Workflow, values: dict[str, Any], runtime: Runtime) -> str:
+    """Run without progress events (a workflow called by another)."""
+    results = await execute(workflow.graph, _context(workflow, values, runtime))
+    if workflow.output not in results:
+        raise NodeError(workflow.graph.nodes[workflow.output], "the answer's step was skipped")
+    return answer_text(results[workflow.output])
+
+
+async def run_workflow(workflow: Workflow, values: dict[str, Any],
+                       runtime: Runtime | None = None) -> AsyncIterator[Event]:
+    """Progress events inside a thinking block, then the answer (or RunFailed)."""
+    runtime = runtime or Runtime()
+    started = time.monotonic()
+    queue: asyncio.Queue[Event | None] = asyncio.Queue()
+    context = _context(workflow, values, runtime)
+
+    async def work() -> dict[str, dict[str, Any]]:
+        try:
+            async with asyncio.timeout(runtime.run_timeout):
+                return await execute(workflow.graph, context, queue.put_nowait,
+                                     lambda text: queue.put_nowait(AnswerDelta(text)))
+        finally:
+            queue.put_nowait(None)
+
+    task = asyncio.ensure_future(work())
+    streamed = False
+    yield ThinkingStarted()
+    try:
+        while (event := await queue.get()) is not None:
+            if isinstance(event, AnswerDelta):
+                if not streamed:
+                    streamed = True
+                    yield ThinkingEnded(time.monotonic() - started)
+                yield event
+            elif not streamed:
+                yield event
+        results = await task
+    except NodeError as failure:
+        if not streamed:
+            yield ThinkingEnded(time.monotonic() - started)
+        log.warning("workflow %s: node %s failed: %s", workflow.name, failure.node.id,
+                    failure.message)
+        raise RunFailed(failure.node.id, failure.node.title, failure.message) from None
+    except TimeoutError:
+        if not streamed:
+            yield ThinkingEnded(time.monotonic() - started)
+        message = f"the workflow took longer than {runtime.run_timeout:g} s"
+        log.warning("workflow %s: %s", workflow.name, message)
+        raise RunFailed("", workflow.title, message) from None
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    if workflow.output not in results:
+        yield ThinkingEnded(time.monotonic() - started)
+        raise RunFailed(workflow.output, workflow.graph.nodes[workflow.output].title,
+                        "this step was skipped, so there is no answer")
+    if not streamed:
+        yield ThinkingEnded(time.monotonic() - started)
+        yield AnswerDelta(answer_text(results[workflow.output]))

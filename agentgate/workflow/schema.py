@@ -8,7 +8,7 @@ from pydantic import create_model
 from typing import Literal
 
 from agentgate.workflow.model import NodeSpec, WorkflowFile
-from agentgate.workflow.nodes import NODE_TYPES
+from agentgate.workflow.nodes import node_types
 
 
 def _node_model(type_name: str, params: type) -> type:
@@ -28,7 +28,7 @@ def workflow_schema() -> dict[str, Any]:
     schema = WorkflowFile.model_json_schema()
     definitions = schema.setdefault("$defs", {})
     choices = []
-    for type_name, node_type in sorted(NODE_TYPES.items()):
+    for type_name, node_type in sorted(node_types().items()):
         node_schema = _node_model(type_name, node_type.Params).model_json_schema()
         definitions.update(node_schema.pop("$defs", {}))
         name = node_schema["title"]

@@ -121,5 +121,18 @@ def render(source: str, context: dict[str, Any]) -> str:
     return ENVIRONMENT.from_string(source).render(context)
 
 
-__all__ = ["ENVIRONMENT", "References", "TemplateSyntaxError", "references", "render",
-           "template_strings"]
+def expression_references(expression: str) -> References:
+    """Like `references`, for a bare jinja2 expression such as `nodes.search.json.items`."""
+    return references("{{ " + expression + " }}")
+
+
+def compile_expression(expression: str):
+    """A callable taking the context and returning the expression's value (not text).
+
+    Raises jinja2.TemplateSyntaxError for an expression that does not parse.
+    """
+    return ENVIRONMENT.compile_expression(expression, undefined_to_none=False)
+
+
+__all__ = ["ENVIRONMENT", "References", "TemplateSyntaxError", "compile_expression",
+           "expression_references", "references", "render", "template_strings"]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from agentgate.workflow.model import NodeSpec
+from agentgate.workflow.runtime import Runtime
 from agentgate.workflow.templating import ENVIRONMENT, template_strings
+
+if TYPE_CHECKING:
+    from agentgate.workflow.graph import Graph
 
 
 class NodeParams(BaseModel):
@@ -17,13 +21,31 @@ class NodeParams(BaseModel):
 
 @dataclass(frozen=True)
 class NodeContext:
-    """What a running node may read: the values and the results of finished nodes."""
+    """What a running node may read and use.
+
+    `nodes` holds the results of finished nodes; `extra` holds names a surrounding node
+    adds (a map node's `item` and `index`); `stream` is set only for the node that
+    produces the answer, so it can send the answer piece by piece.
+    """
+
     inputs: dict[str, Any]
     fixed: dict[str, Any]
     nodes: dict[str, dict[str, Any]]
+    runtime: Runtime = field(default_factory=Runtime)
+    extra: dict[str, Any] = field(default_factory=dict)
+    stream: Callable[[str], None] | None = None
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def template_context(self) -> dict[str, Any]:
-        return {"inputs": self.inputs, "fixed": self.fixed, "nodes": self.nodes}
+        return {**self.extra, "inputs": self.inputs, "fixed": self.fixed, "nodes": self.nodes}
+
+    def with_stream(self, stream: Callable[[str], None] | None) -> "NodeContext":
+        return replace(self, stream=stream)
+
+    def inner(self, **extra: Any) -> "NodeContext":
+        """The context of a contained graph: the same values, more names, fresh results."""
+        return replace(self, nodes=dict(self.nodes), extra={**self.extra, **extra},
+                       stream=None)
 
 
 class Node:
@@ -35,10 +57,13 @@ class Node:
 
     type_name: ClassVar[str]
     Params: ClassVar[type[NodeParams]] = NodeParams
+    #: names a node type adds to the template context of the nodes it contains
+    provides: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, spec: NodeSpec, params: NodeParams):
         self.spec = spec
         self.params = params
+        self.graph: Graph | None = None  # set by the loader for nodes holding a sub-graph
 
     @property
     def id(self) -> str:
@@ -50,7 +75,28 @@ class Node:
 
     def template_sources(self) -> list[str]:
         """Every templated string among the parameters (used to find references)."""
-        return template_strings(self.params.model_dump())
+        return template_strings(self.params.model_dump(exclude=self.expression_fields()))
+
+    def expression_fields(self) -> set[str]:
+        """Parameters holding bare jinja2 expressions rather than templates."""
+        return set()
+
+    def expressions(self) -> list[str]:
+        dumped = self.params.model_dump()
+        return [dumped[name] for name in sorted(self.expression_fields())
+                if isinstance(dumped.get(name), str)]
+
+    def gated(self) -> set[str]:
+        """Nodes that run only if this node chooses them (a branch's arms)."""
+        return set()
+
+    def skipped_after(self, result: dict[str, Any]) -> set[str]:
+        """The gated nodes that must be skipped, given this node's result."""
+        return set()
+
+    def subgraph(self) -> tuple[list[dict[str, Any]], str] | None:
+        """(node specs, output id) of a contained graph, which the loader checks and builds."""
+        return None
 
     def compile(self, source: str):
         return ENVIRONMENT.from_string(source)

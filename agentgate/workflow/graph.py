@@ -1,0 +1,183 @@
+"""Checking node lists and turning them into graphs that the runner can execute.
+
+A graph is built for a workflow's `nodes` and, recursively, for every node that contains
+a sub-graph (a map node). Each problem is reported with its JSON path and names the
+culprit: duplicate ids, unknown types, bad parameters, references to unknown nodes or
+undeclared inputs, and cycles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from jinja2 import TemplateSyntaxError
+from pydantic import ValidationError
+
+from agentgate.workflow.model import NodeSpec
+from agentgate.workflow.nodes import Node, node_types
+from agentgate.workflow.templating import References, expression_references, references
+
+Report = Callable[[str, str], None]
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, Node]
+    dependencies: dict[str, set[str]]
+    output: str
+    external: set[str] = field(default_factory=set)  # outer nodes referenced from inside
+
+
+def json_path(location: tuple[Any, ...] | list[Any]) -> str:
+    path = "$"
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def pydantic_message(error: dict[str, Any]) -> str:
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if error["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif error["type"] == "missing":
+        message = "required field is missing"
+    return message
+
+
+class GraphBuilder:
+    def __init__(self, report: Report, inputs: set[str], fixed: set[str]):
+        self.report, self.inputs, self.fixed = report, inputs, fixed
+
+    def build(self, specs: list[Any], output: str, where: str,
+              outer: frozenset[str] = frozenset()) -> Graph | None:
+        """The graph of `specs`, or None after reporting what is wrong with it."""
+        problems: list[tuple[str, str]] = []
+
+        def problem(path: str, message: str) -> None:
+            problems.append((path, message))
+            self.report(path, message)
+
+        nodes, positions, broken = self._make_nodes(specs, where, outer, problem)
+        ids = set(nodes)
+        dependencies, external = self._dependencies(nodes, positions, where, ids,
+                                                     outer | broken, problem)
+        if output not in nodes and output not in broken:
+            problem(where.rsplit(".", 1)[0] + ".output",
+                    f"names no node: {output!r} (nodes: {', '.join(nodes)})")
+        if not problems:
+            self._check_cycles(dependencies, where, problem)
+        if problems:
+            return None
+        return Graph(nodes, dependencies, output, external)
+
+    def _make_nodes(self, specs: list[Any], where: str, outer: frozenset[str], problem: Report
+                    ) -> tuple[dict[str, Node], dict[str, int], frozenset[str]]:
+        """The nodes that could be made, their positions in `specs`, and the ids of those
+        that could not (references to those are not reported again)."""
+        made: dict[str, Node] = {}
+        positions: dict[str, int] = {}
+        broken: set[str] = set()
+        types = node_types()
+        here = frozenset(raw.id if isinstance(raw, NodeSpec) else str(raw.get("id"))
+                         for raw in specs if isinstance(raw, (NodeSpec, dict)))
+        for index, raw in enumerate(specs):
+            path = f"{where}[{index}]"
+            try:
+                spec = raw if isinstance(raw, NodeSpec) else NodeSpec.model_validate(raw)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    problem(f"{path}{json_path(err['loc'])[1:]}", pydantic_message(err))
+                continue
+            if spec.id in made or spec.id in outer:
+                problem(f"{path}.id", f"duplicate node id {spec.id!r}")
+                continue
+            broken.add(spec.id)  # until it is made
+            node_type = types.get(spec.type)
+            if node_type is None:
+                problem(f"{path}.type", f"unknown node type {spec.type!r} "
+                        f"(known: {', '.join(sorted(types))})")
+                continue
+            try:
+                node = node_type(spec, node_type.Params.model_validate(spec.params))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    problem(f"{path}{json_path(err['loc'])[1:]}", pydantic_message(err))
+                continue
+            except TemplateSyntaxError as exc:
+                problem(path, f"node {spec.id!r}: template error on line {exc.lineno}: "
+                        f"{exc.message}")
+                continue
+            sub = node.subgraph()
+            if sub is not None:
+                node.graph = self.build(sub[0], sub[1], f"{path}.nodes", outer | here)
+                if node.graph is None:
+                    continue
+            broken.discard(spec.id)
+            made[spec.id] = node
+            positions[spec.id] = index
+        return made, positions, frozenset(broken)
+
+    def _dependencies(self, nodes: dict[str, Node], positions: dict[str, int], where: str,
+                      ids: set[str], outer: frozenset[str], problem: Report):
+        dependencies: dict[str, set[str]] = {node_id: set() for node_id in nodes}
+        external: set[str] = set()
+        for node in nodes.values():
+            path = f"{where}[{positions[node.id]}]"
+            used = References()
+            try:
+                sources = node.template_sources()
+                if node.spec.summary:
+                    sources.append(node.spec.summary)
+                for source in sources:
+                    used.update(references(source))
+                for expression in node.expressions():
+                    used.update(expression_references(expression))
+            except TemplateSyntaxError as exc:
+                problem(path, f"node {node.id!r}: template error on line {exc.lineno}: "
+                        f"{exc.message}")
+                continue
+            if node.graph is not None:
+                used.nodes |= node.graph.external
+            for name in sorted(used.nodes - ids - outer):
+                problem(path, f"node {node.id!r} references unknown node {name!r}")
+            for name in sorted(used.inputs - self.inputs):
+                problem(path, f"node {node.id!r} references undeclared input {name!r}")
+            for name in sorted(used.fixed - self.fixed):
+                problem(path, f"node {node.id!r} references undeclared fixed input {name!r}")
+            for name in node.spec.after:
+                if name not in ids:
+                    problem(f"{path}.after", f"node {node.id!r} waits for unknown node {name!r}")
+            if node.id in used.nodes or node.id in node.spec.after:
+                problem(path, f"node {node.id!r} depends on itself")
+            for name in sorted(node.gated() - ids):
+                problem(path, f"node {node.id!r} chooses unknown node {name!r}")
+            external |= (used.nodes & outer) - ids
+            dependencies[node.id] |= (used.nodes | set(node.spec.after)) & ids - {node.id}
+            for gated in node.gated() & ids:
+                dependencies[gated].add(node.id)
+        return dependencies, external
+
+    def _check_cycles(self, dependencies: dict[str, set[str]], where: str,
+                      problem: Report) -> None:
+        state: dict[str, int] = {}
+        stack: list[str] = []
+
+        def visit(node: str) -> list[str] | None:
+            state[node] = 1
+            stack.append(node)
+            for dep in sorted(dependencies[node]):
+                if state.get(dep) == 1:
+                    return stack[stack.index(dep):] + [dep]
+                if dep not in state and (cycle := visit(dep)):
+                    return cycle
+            stack.pop()
+            state[node] = 2
+            return None
+
+        for node in dependencies:
+            if node not in state and (cycle := visit(node)):
+                problem(where, "nodes form a cycle: " + " -> ".join(cycle))
+                return
