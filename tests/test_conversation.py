@@ -220,3 +220,14 @@ async def test_after_a_failed_run_the_hint_says_so(make_client, settings):
     await chat.say("word: hi")
     reply = await chat.say("what now?")
     assert "last run of **Leaky Failure** failed" in reply and "answer is above" not in reply
+
+
+async def test_a_first_message_can_answer_the_first_question(client):
+    chat = Chat(client, "loan-calculator")
+    reply = await chat.say("I'd like to borrow 300k")
+    assert "yearly interest rate" in reply and "Loan Calculator" in reply
+    assert "How much" not in reply
+    chat = Chat(client, "loan-calculator")
+    assert "How much do you want to borrow?" in await chat.say("hello there")
+    chat = Chat(client, "city-weather")
+    assert "Which city?" in await chat.say("Lisbon")  # free text: a greeting is not a city

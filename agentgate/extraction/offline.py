@@ -45,6 +45,8 @@ class OfflineGatherer:
             return result
         if not pairs and state.asked is not None and state.status == "gathering":
             pairs = [(state.asked, text)]
+        elif not pairs and state.asked is None and not state.values:
+            return self._opening(state, text, result)
         for name, raw in pairs:
             if name in self.workflow.fixed:
                 result.refused_fixed.append(name)
@@ -56,6 +58,20 @@ class OfflineGatherer:
                 continue
             result.problems.pop(name, None)
             result.accepted.append(name)
+        return result
+
+    def _opening(self, state: State, text: str, result: Absorbed) -> Absorbed:
+        """A first message like "250000" answers the first question before it is asked,
+        when that input cannot mistake a greeting for a value (free text could)."""
+        first = next((n for n, s in self.workflow.inputs.items() if s.required), None)
+        spec = self.workflow.inputs.get(first)
+        if spec is None or (spec.type == "string" and spec.enum is None and spec.pattern is None):
+            return result
+        try:
+            state.values[first] = coerce(spec, text)
+        except InvalidValue:
+            return result
+        result.accepted.append(first)
         return result
 
     def split_pairs(self, text: str) -> list[tuple[str, str]]:

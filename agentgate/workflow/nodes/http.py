@@ -43,6 +43,19 @@ def _render_tree(value: Any, render) -> Any:
     return value
 
 
+def _explain(error: aiohttp.ClientError) -> str:
+    """Why a request failed, in words, without the URL (it may carry fixed values)."""
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return "the service's host name could not be resolved (no network?)"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return "the service could not be reached"
+    if isinstance(error, aiohttp.ServerDisconnectedError):
+        return "the service closed the connection"
+    if isinstance(error, aiohttp.InvalidURL):
+        return "the URL is not valid"
+    return f"the request failed ({type(error).__name__})"
+
+
 class HttpNode(Node):
     type_name = "http"
     Params = HttpParams
@@ -72,7 +85,7 @@ class HttpNode(Node):
                         if params.body is not None else None) as response:
                     status, raw = response.status, await response.text()
         except aiohttp.ClientError as exc:
-            raise ConnectionError(f"the request failed: {type(exc).__name__}") from None
+            raise ConnectionError(_explain(exc)) from None
         accepted = status in params.expect_status if params.expect_status else 200 <= status < 300
         if not accepted:
             raise ValueError(f"the service answered HTTP {status}")
