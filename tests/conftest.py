@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 
 from agentgate.app import create_app
+from agentgate.workflow.nodes.base import Node, NodeParams
 from agentgate.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +213,44 @@ class Chat:
             reply = (await response.json())["choices"][0]["message"]["content"]
         self.messages.append({"role": "assistant", "content": reply})
         return reply
+
+
+class WaitParams(NodeParams):
+    seconds: float
+    text: str = ""
+
+
+class WaitNode(Node):
+    """Waits, so concurrency, timeouts and cancellation can be observed."""
+
+    type_name = "wait"
+    Params = WaitParams
+    cancelled: list[str] = []
+    running = 0
+    most = 0
+
+    async def run(self, context) -> dict[str, Any]:
+        WaitNode.running += 1
+        WaitNode.most = max(WaitNode.most, WaitNode.running)
+        try:
+            await asyncio.sleep(self.params.seconds)
+        except asyncio.CancelledError:
+            WaitNode.cancelled.append(self.id)
+            raise
+        finally:
+            WaitNode.running -= 1
+        text = self.params.text or str(context.extra.get("item", ""))
+        if text == "boom":
+            raise ValueError("this item explodes")
+        return {"text": text}
+
+
+@pytest.fixture
+def wait_type(monkeypatch):
+    """Registers the `wait` node type for one test."""
+    from agentgate.workflow import nodes as node_types
+    monkeypatch.setitem(node_types.NODE_TYPES, "wait", WaitNode)
+    WaitNode.cancelled, WaitNode.running, WaitNode.most = [], 0, 0
 
 
 def doc_example(path: Path, tag: str) -> str:

@@ -5,55 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
-
 import pytest
 from aiohttp import web
 
-from agentgate.events import AnswerDelta, NodeFailed, NodeFinished, NodeSkipped, NodeStarted
+from agentgate.events import AnswerDelta, NodeFinished, NodeSkipped
 from agentgate.testing import FakeLLM, Text, Values
 from agentgate.workflow import nodes as node_types
 from agentgate.workflow.loader import Catalog, WorkflowInvalid, load_file, load_paths
-from agentgate.workflow.nodes.base import Node, NodeParams
+from agentgate.workflow.nodes.base import Node
 from agentgate.workflow.runner import RunFailed, run_workflow
 from agentgate.workflow.runtime import Runtime
-from conftest import WORKFLOWS, Chat, sse_events
-
-
-class WaitParams(NodeParams):
-    seconds: float
-    text: str = ""
-
-
-class WaitNode(Node):
-    """Waits, so concurrency, timeouts and cancellation can be observed."""
-
-    type_name = "wait"
-    Params = WaitParams
-    cancelled: list[str] = []
-    running = 0
-    most = 0
-
-    async def run(self, context) -> dict[str, Any]:
-        WaitNode.running += 1
-        WaitNode.most = max(WaitNode.most, WaitNode.running)
-        try:
-            await asyncio.sleep(self.params.seconds)
-        except asyncio.CancelledError:
-            WaitNode.cancelled.append(self.id)
-            raise
-        finally:
-            WaitNode.running -= 1
-        text = self.params.text or str(context.extra.get("item", ""))
-        if text == "boom":
-            raise ValueError("this item explodes")
-        return {"text": text}
+from conftest import WORKFLOWS, Chat, WaitNode, sse_events
 
 
 @pytest.fixture(autouse=True)
-def wait_type(monkeypatch):
-    monkeypatch.setitem(node_types.NODE_TYPES, "wait", WaitNode)
-    WaitNode.cancelled, WaitNode.running, WaitNode.most = [], 0, 0
+def _wait(wait_type):
+    """Every test here may use the `wait` node type."""
 
 
 def flow(tmp_path, nodes: list[dict], output: str, **extra):

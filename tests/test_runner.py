@@ -4,44 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import pytest
 
 from agentgate.events import (AnswerDelta, NodeFailed, NodeFinished, NodeStarted,
                               ThinkingEnded, ThinkingStarted)
-from agentgate.workflow import nodes as node_types
 from agentgate.workflow.loader import load_file
-from agentgate.workflow.nodes.base import Node, NodeParams
 from agentgate.workflow.runner import RunFailed, run_workflow
-from conftest import WORKFLOWS
-
-
-class SleepParams(NodeParams):
-    seconds: float
-    text: str = ""
-
-
-class SleepNode(Node):
-    """A test node that waits, so concurrency and cancellation can be observed."""
-
-    type_name = "sleep"
-    Params = SleepParams
-    cancelled: list[str] = []
-
-    async def run(self, context) -> dict[str, Any]:
-        try:
-            await asyncio.sleep(self.params.seconds)
-        except asyncio.CancelledError:
-            SleepNode.cancelled.append(self.id)
-            raise
-        return {"text": self.params.text}
-
-
-@pytest.fixture
-def sleep_type(monkeypatch):
-    monkeypatch.setitem(node_types.NODE_TYPES, "sleep", SleepNode)
-    SleepNode.cancelled = []
+from conftest import WORKFLOWS, WaitNode
 
 
 def write(tmp_path, nodes: list[dict], output: str):
@@ -66,10 +36,10 @@ async def test_runs_in_dependency_order_and_yields_the_answer():
     assert "$1,896.20" in events[-1].text
 
 
-async def test_independent_nodes_run_concurrently(tmp_path, sleep_type):
+async def test_independent_nodes_run_concurrently(tmp_path, wait_type):
     workflow = write(tmp_path, [
-        {"id": "a", "type": "sleep", "seconds": 0.05, "text": "A"},
-        {"id": "b", "type": "sleep", "seconds": 0.05, "text": "B"},
+        {"id": "a", "type": "wait", "seconds": 0.05, "text": "A"},
+        {"id": "b", "type": "wait", "seconds": 0.05, "text": "B"},
         {"id": "both", "type": "template", "template": "{{ nodes.a.text }}{{ nodes.b.text }}"}],
         "both")
     events = await collect(workflow)
@@ -78,9 +48,9 @@ async def test_independent_nodes_run_concurrently(tmp_path, sleep_type):
     assert events[-1] == AnswerDelta("AB")
 
 
-async def test_a_failed_node_cancels_the_rest_and_reports(tmp_path, sleep_type):
+async def test_a_failed_node_cancels_the_rest_and_reports(tmp_path, wait_type):
     workflow = write(tmp_path, [
-        {"id": "slow", "type": "sleep", "seconds": 5},
+        {"id": "slow", "type": "wait", "seconds": 5},
         {"id": "bad", "type": "template", "title": "Breaking", "template": "{{ 1 // 0 }}"},
         {"id": "end", "type": "template", "template": "{{ nodes.slow.text }}{{ nodes.bad.text }}"}],
         "end")
@@ -90,17 +60,17 @@ async def test_a_failed_node_cancels_the_rest_and_reports(tmp_path, sleep_type):
             events.append(event)
     assert caught.value.title == "Breaking" and "division" in caught.value.message
     assert isinstance(events[-2], NodeFailed) and isinstance(events[-1], ThinkingEnded)
-    assert SleepNode.cancelled == ["slow"]
+    assert WaitNode.cancelled == ["slow"]
 
 
-async def test_closing_the_run_cancels_running_nodes(tmp_path, sleep_type):
-    workflow = write(tmp_path, [{"id": "slow", "type": "sleep", "seconds": 5}], "slow")
+async def test_closing_the_run_cancels_running_nodes(tmp_path, wait_type):
+    workflow = write(tmp_path, [{"id": "slow", "type": "wait", "seconds": 5}], "slow")
     run = run_workflow(workflow, {})
     assert isinstance(await anext(run), ThinkingStarted)
     assert isinstance(await anext(run), NodeStarted)
     await asyncio.sleep(0.01)  # the node is now inside its work
     await run.aclose()
-    assert SleepNode.cancelled == ["slow"]
+    assert WaitNode.cancelled == ["slow"]
 
 
 async def test_user_text_is_data_not_template(tmp_path):
