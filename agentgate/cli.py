@@ -97,9 +97,13 @@ def _serve(settings: Settings) -> int:
         return 2
     log = logging.getLogger("agentgate")
     log.info("serving %s on http://%s:%s/v1", settings.workflows, settings.host, settings.port)
-    web.run_app(app, host=settings.host, port=settings.port, print=None,
-                handler_cancellation=True,
-                access_log_format='%a "%r" %s %b %Tfs')
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=None,
+                    handler_cancellation=True, access_log_format='%a "%r" %s %b %Tfs')
+    except OSError as exc:  # e.g. the port is taken
+        print(f"agentgate: cannot listen on {settings.host}:{settings.port}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 

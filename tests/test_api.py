@@ -217,3 +217,26 @@ async def test_last_message_may_follow_system_messages(client):
         {"role": "user", "content": "hi"}, {"role": "system", "content": "note"}]})
     assert response.status == 200
     json.dumps(await response.json())
+
+
+async def test_server_errors_tell_sdks_not_to_retry(make_client, settings, tmp_path):
+    blocker = tmp_path / "blocked"
+    blocker.write_text("")
+    client = await make_client(settings.replace(data_dir=str(blocker)))
+    response = await client.post(CHAT, json=HELLO)
+    assert response.status == 500 and response.headers["x-should-retry"] == "false"
+
+
+async def test_nested_fixed_values_are_redacted(make_client, settings, tmp_path):
+    import json as jsonlib
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "nested.json").write_text(jsonlib.dumps({
+        "name": "nested", "fixed": {"creds": {"token": "sk-NESTED-999", "list": ["sk-LIST-777"]}},
+        "nodes": [{"id": "a", "type": "template", "summary": "{{ fixed.creds.list[0] }}",
+                   "template": "{{ fixed.creds.token }}"},
+                  {"id": "b", "type": "template", "template": "{{ {}[nodes.a.text] }}"}],
+        "output": "b"}))
+    client = await make_client(settings.replace(workflows=str(folder)))
+    reply = await Chat(client, "nested").say("go")
+    assert "failed" in reply and "NESTED" not in reply and "LIST" not in reply

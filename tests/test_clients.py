@@ -197,3 +197,19 @@ async def test_models_carry_readable_names_and_stable_created(make_client, setti
     second = await (await (await make_client(settings)).get("/v1/models")).json()
     assert first == second
     assert all(m["name"] and m["description"] for m in first["data"])
+
+
+async def test_a_turn_slow_to_start_opens_its_stream_and_sends_heartbeats(
+        make_client, settings):
+    from agentgate.testing import Delay
+    values = {"principal": 300000, "annual_rate": 6.5, "years": 30, "schedule": None}
+    async with FakeLLM([Delay(0.45, Values({"values": values, "reply": None,
+                                            "action": "none"}))]) as fake:
+        client = await make_client(settings.replace(llm_base_url=fake.url,
+                                                    heartbeat_seconds=0.1))
+        response = await client.post(CHAT, json={
+            "model": "loan-calculator", "stream": True,
+            "messages": [{"role": "user", "content": "300k, 6.5%, 30 years"}]})
+        raw = await response.text()
+    assert raw.count(": ping\n\n") >= 2
+    assert "$1,896.20" in reply_text(sse_events(raw))

@@ -231,3 +231,46 @@ async def test_a_first_message_can_answer_the_first_question(client):
     assert "How much do you want to borrow?" in await chat.say("hello there")
     chat = Chat(client, "city-weather")
     assert "Which city?" in await chat.say("Lisbon")  # free text: a greeting is not a city
+
+
+async def test_several_new_messages_are_read_one_by_one(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi")
+    chat.messages += [{"role": "user", "content": "300000"}, {"role": "user", "content": "6.5"}]
+    reply = await chat.say("30")
+    assert "$1,896.20" in reply
+
+
+async def test_two_numbers_in_one_answer_are_refused(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("principal: 300000")
+    assert "more than one number" in await chat.say("6.5 30")
+
+
+async def test_a_switched_model_starts_fresh_with_its_greeting(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi")
+    await chat.say("300000")
+    chat.model = "days-between"
+    reply = await chat.say("hello")
+    assert "**Days Between Dates**" in reply and "not a date" not in reply
+
+
+async def test_an_edited_workflow_keeps_conversations_going(make_client, settings, tmp_path):
+    import json
+    from conftest import WORKFLOWS
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    data = json.loads((WORKFLOWS / "loan-calculator.json").read_text())
+    (folder / "loan-calculator.json").write_text(json.dumps(data))
+    client = await make_client(settings.replace(workflows=str(folder)))
+    chat = Chat(client, "loan-calculator")
+    await chat.say("principal: 300000, annual_rate: 6.5")
+    data["inputs"]["term"] = data["inputs"].pop("years")
+    for node in data["nodes"]:
+        node["template"] = node["template"].replace("inputs.years", "inputs.term")
+    (folder / "loan-calculator.json").write_text(json.dumps(data))
+    from agentgate.appkeys import CATALOG
+    client.app[CATALOG].refresh()
+    reply = await chat.say("30")
+    assert "$1,896.20" in reply

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from agentgate.conversation import ids
 from agentgate.conversation.state import SNAPSHOTS_KEPT, Record, State, owner_of
 from agentgate.conversation.store import ConversationStore
@@ -79,3 +81,21 @@ async def test_turns_of_one_conversation_never_interleave(tmp_path):
     c1 = [t for t in trace if t[0] in "ab"]
     assert c1 in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
     assert trace.index("c in") < trace.index("a out")  # other conversations are not blocked
+
+
+@pytest.mark.parametrize("damage", [
+    '{"conversation": []}', '{"conversation": {"1": {"id": "x", "workflow": "w", '
+    '"snapshots": {"1": "text"}}}}', '{"conversation": {"1": {"id": "x", "workflow": "w", '
+    '"snapshots": {"1": {"values": [1]}}}}}', '{"conversation": {"1": {"id": "x", '
+    '"workflow": "w", "snapshots": {"1": {"status": "exploded"}}}}}', "directory"])
+async def test_any_damaged_record_is_treated_as_missing(tmp_path, damage):
+    store = ConversationStore(tmp_path)
+    record = record_with({"n": 1})
+    await store.save(record)
+    path = store.path_for(record.id)
+    if damage == "directory":
+        path.unlink()
+        path.mkdir()
+    else:
+        path.write_text(damage)
+    assert await store.load(record.id) is None

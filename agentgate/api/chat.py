@@ -87,12 +87,27 @@ async def _stream(request: web.Request, chat: wire.ChatRequest, events: AsyncIte
                   renderer: TextRenderer, prompt_tokens: int,
                   heartbeat: float) -> web.StreamResponse:
     cid, created, model = wire.completion_id(), wire.now(), chat.model
-    # The first event is awaited before the stream opens, so an early failure is still a
-    # plain JSON error with the right status rather than a broken stream.
-    first = await anext(events, None)
+    # The first event is awaited (for one heartbeat interval) before the stream opens, so
+    # an early failure is still a plain JSON error with the right status. A turn that is
+    # slower to start (waiting for the internal LLM, or for another turn of the same
+    # conversation) gets its stream opened and kept alive with heartbeats instead.
+    first = asyncio.ensure_future(anext(events, None))
+    try:
+        await asyncio.wait({first}, timeout=heartbeat)
+        if first.done():
+            first.result()
+    except BaseException:
+        first.cancel()
+        await asyncio.wait({first})
+        raise
     stream = EventStream(request)
-    await stream.open()
-    await stream.send(wire.chunk(cid, created, model, {"role": "assistant", "content": ""}))
+    try:
+        await stream.open()
+        await stream.send(wire.chunk(cid, created, model, {"role": "assistant", "content": ""}))
+    except BaseException:
+        first.cancel()
+        await asyncio.wait({first})
+        raise
 
     async def send(piece: Piece) -> None:
         delta = {}
@@ -133,17 +148,15 @@ async def _stream(request: web.Request, chat: wire.ChatRequest, events: AsyncIte
     return stream.response
 
 
-async def _with_heartbeats(first: Event | None, events: AsyncIterator[Event], every: float,
+async def _with_heartbeats(first: asyncio.Future, events: AsyncIterator[Event], every: float,
                            stream: EventStream) -> AsyncIterator[Event]:
-    """The events, with an SSE comment sent whenever the next one is `every` seconds late.
+    """The events (the first one already asked for), with an SSE comment sent whenever
+    the next one is `every` seconds late.
 
     The pending `anext` is waited on, never cancelled: cancelling it would break the turn.
     """
-    if first is None:
-        return
-    yield first
+    pending = first
     while True:
-        pending = asyncio.ensure_future(anext(events, None))
         try:
             while not (await asyncio.wait({pending}, timeout=every))[0]:
                 await stream.comment("ping")
@@ -155,6 +168,7 @@ async def _with_heartbeats(first: Event | None, events: AsyncIterator[Event], ev
         if event is None:
             return
         yield event
+        pending = asyncio.ensure_future(anext(events, None))
 
 
 

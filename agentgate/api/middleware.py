@@ -16,7 +16,10 @@ _OPEN_PATHS = ("/", "/health")
 
 
 def error_response(error: ApiError) -> web.Response:
-    return web.json_response(error.envelope(), status=error.status)
+    # Our 5xx come from faults that asking again will not heal: stop SDKs retrying them
+    # (and re-running a workflow's side effects).
+    headers = {"x-should-retry": "false"} if error.status >= 500 else None
+    return web.json_response(error.envelope(), status=error.status, headers=headers)
 
 
 @web.middleware
@@ -52,7 +55,6 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> ApiError:
 
 
 _CORS_HEADERS = {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                 "Access-Control-Allow-Headers": "Authorization, Content-Type, *",
                  "Access-Control-Max-Age": "600"}
 
 
@@ -71,16 +73,21 @@ async def cors_preflight(request: web.Request, handler) -> web.StreamResponse:
         if _allowed_origin(request) is None:
             raise web.HTTPForbidden(reason="This origin may not call the API "
                                     "(see AGENTGATE_CORS_ORIGINS).")
-        return web.Response(status=204, headers=_CORS_HEADERS)
+        asked = request.headers.get("Access-Control-Request-Headers",
+                                    "Authorization, Content-Type")
+        return web.Response(status=204, headers={**_CORS_HEADERS,
+                                                 "Access-Control-Allow-Headers": asked})
     return await handler(request)
 
 
 async def add_cors_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: also streamed responses get their CORS headers in time."""
+    if not request.app[SETTINGS].cors_origins:
+        return
+    response.headers["Vary"] = "Origin"  # the answer depends on the origin: caches must know
     origin = _allowed_origin(request)
     if origin is not None:
         response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Vary"] = "Origin"
 
 
 @web.middleware

@@ -17,9 +17,6 @@ from agentgate.errors import InvalidRequest
 from agentgate.events import Usage
 
 
-_USER_QUERY = re.compile(r"<user_query>\s*(.*?)\s*</user_query>", re.S)
-
-
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -39,10 +36,10 @@ class WireMessage(_Open):
                              if part.type in ("text", "input_text", "output_text") and part.text)
         else:
             text = self.content or ""
-        if self.role == "user":
-            match = _USER_QUERY.search(text)
-            if match:  # a RAG template wrapped the user's words: keep only those
-                text = match.group(1).strip()
+        if self.role == "user":  # a RAG template may wrap the user's words: keep only those
+            start, end = text.find("<user_query>"), text.rfind("</user_query>")
+            if 0 <= start < end:
+                text = text[start + len("<user_query>"):end].strip()
         return text
 
 
@@ -83,7 +80,9 @@ def parse_chat_request(body: Any) -> ChatRequest:
         raise InvalidRequest("Only n=1 is supported: a workflow gives one answer per turn.",
                              param="n", code="unsupported_value")
     choice = request.tool_choice
-    if choice == "required" or isinstance(choice, dict):
+    forced = choice == "required" or (isinstance(choice, dict) and (
+        choice.get("type") in ("function", "custom") or choice.get("mode") == "required"))
+    if forced:
         raise InvalidRequest("tool_choice that forces a tool call is not supported; "
                              "workflows answer in text.", param="tool_choice",
                              code="unsupported_value")

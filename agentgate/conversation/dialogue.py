@@ -24,7 +24,10 @@ from agentgate.llm import InternalLLM
 from agentgate.workflow.loader import Catalog, Workflow
 from agentgate.workflow.runner import RunFailed, run_workflow
 from agentgate.workflow.runtime import Runtime
-from agentgate.workflow.values import shown
+from agentgate.workflow.values import InvalidValue, coerce, shown
+
+
+MAX_TEXT = 20_000  # characters of a user message that are read; answers are short
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ def split_history(messages: tuple[ChatMessage, ...]) -> _History:
                 anchor, marker = index, found
                 break
     cut = -1 if anchor is None else anchor
-    users = [(i, ids.strip(m.text)) for i, m in enumerate(messages) if m.role == "user"]
+    users = [(i, ids.strip(m.text[:MAX_TEXT])) for i, m in enumerate(messages)
+             if m.role == "user"]
     return _History(marker=marker, earlier=[t for i, t in users if i < cut],
                     new=[t for i, t in users if i > cut])
 
@@ -89,16 +93,19 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
     conversation_id = history.marker.conversation if history.marker else None
     lock = deps.store.lock(conversation_id) if conversation_id else contextlib.nullcontext()
     async with lock:
-        record, state = await _resume(history, owner, workflow, deps.store)
+        record, state, foreign = await _resume(history, owner, workflow, deps.store)
         gatherer = deps.gatherer(workflow)
-        rebuilt = state is None and bool(history.earlier)
+        earlier = [] if foreign else history.earlier
+        rebuilt = state is None and bool(earlier)
         if state is None:
             record = Record(id=ids.mint(), workflow=workflow.name, owner=owner)
             state = State()
-            await gatherer.rebuild(state, history.earlier)
-        greet = not history.earlier and state.asked is None and not state.values
-        text, run, absorbed = await _decide(gatherer, workflow, state,
-                                            "\n".join(history.new), deps.phrases, greet)
+            await gatherer.rebuild(state, earlier)
+        else:
+            _fit(state, workflow)
+        greet = not earlier and state.asked is None and not state.values
+        text, run, absorbed = await _decide(gatherer, workflow, state, history.new,
+                                            deps.phrases, greet)
         runtime = deps.runtime()
         if run:
             if text:
@@ -122,21 +129,41 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
 
 
 async def _resume(history: _History, owner: str | None, workflow: Workflow,
-                  store: ConversationStore) -> tuple[Record | None, State | None]:
+                  store: ConversationStore) -> tuple[Record | None, State | None, bool]:
+    """(record, state) to continue from, or Nones; and whether the history belongs to
+    another workflow (the client switched models), whose answers must not be replayed."""
     if history.marker is None:
-        return None, None
+        return None, None, False
     record = await store.load(history.marker.conversation)
-    if record is None or record.owner != owner or record.workflow != workflow.name:
-        return None, None
-    return record, record.snapshot(history.marker.turn)
+    if record is None or record.owner != owner:
+        return None, None, False
+    if record.workflow != workflow.name:
+        return None, None, True
+    return record, record.snapshot(history.marker.turn), False
 
 
-async def _decide(gatherer: Gatherer, workflow: Workflow, state: State, text: str,
+def _fit(state: State, workflow: Workflow) -> None:
+    """Keep only what still fits the workflow, which may have been edited since."""
+    for name, value in list(state.values.items()):
+        spec = workflow.inputs.get(name)
+        try:
+            if spec is None:
+                raise InvalidValue("no longer an input")
+            state.values[name] = coerce(spec, value)
+        except InvalidValue:
+            del state.values[name]
+    if state.asked not in workflow.inputs:
+        state.asked = None
+        if state.status == "gathering":
+            next_question(workflow, state, Absorbed())
+
+
+async def _decide(gatherer: Gatherer, workflow: Workflow, state: State, texts: list[str],
                   phrases: Phrases, greet: bool) -> tuple[str, bool, Absorbed]:
     """Apply the user's text to `state`; return what to say, whether to run now, and what
     the gatherer reported."""
     before = state.copy()
-    absorbed = await gatherer.absorb(state, text)
+    absorbed = await gatherer.absorb(state, texts)
     was_gathering = before.status == "gathering"
     if absorbed.unavailable:
         state.values, state.asked, state.status = before.values, before.asked, before.status

@@ -27,9 +27,7 @@ _MARKER = re.compile(
     r"(?:```[ \t]*" + LABEL + r"\s+(?P<fenced>ag_[A-Za-z0-9]{22}(?:\.\d{1,9})?)\s*```"
     r"|\[" + LABEL + r"\]:[ \t]*#[ \t]*(?:\"|&quot;)(?P<ref>ag_[A-Za-z0-9]{22}(?:\.\d{1,9})?)"
     r"(?:\"|&quot;))")
-_THINKING = re.compile(r"<(thinking|think)>.*?(?:</\1>|\Z)"
-                       r"|<details\b[^>]*type=[\"']?reasoning[^>]*>.*?(?:</details>|\Z)",
-                       re.S | re.I)
+_BLOCKS = (("<thinking>", "</thinking>"), ("<think>", "</think>"))
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,46 @@ def find(text: str) -> Marker | None:
 
 
 def strip(text: str) -> str:
-    """`text` without our markers and thinking blocks (also `<details type="reasoning">`)."""
-    text = _THINKING.sub("", text)
+    """`text` without our markers and thinking blocks (also `<details type="reasoning">`).
+
+    Written with plain string searches so its cost stays linear in the text's length.
+    """
+    text = _strip_thinking(text)
     text = _MARKER.sub("", text)
     return text.strip()
+
+
+def _strip_thinking(text: str) -> str:
+    lower = text.lower()
+    kept: list[str] = []
+    position = 0
+    while True:
+        start, close = _next_block(lower, position)
+        if start < 0:
+            kept.append(text[position:])
+            return "".join(kept)
+        kept.append(text[position:start])
+        end = lower.find(close, start)
+        if end < 0:
+            return "".join(kept)  # an unclosed block runs to the end
+        position = end + len(close)
+
+
+def _next_block(lower: str, position: int) -> tuple[int, str]:
+    """Where the next thinking block starts, and the tag that closes it."""
+    best, close = -1, ""
+    for opening, closing in _BLOCKS:
+        found = lower.find(opening, position)
+        if found >= 0 and (best < 0 or found < best):
+            best, close = found, closing
+    search = position
+    while True:
+        found = lower.find("<details", search)
+        if found < 0 or (best >= 0 and found > best):
+            return best, close
+        tag_end = lower.find(">", found)
+        if tag_end < 0:
+            return best, close
+        if "reasoning" in lower[found:tag_end]:
+            return found, "</details>"
+        search = tag_end

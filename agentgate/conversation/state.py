@@ -23,8 +23,14 @@ class State:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "State":
-        return cls(values=dict(data.get("values", {})), asked=data.get("asked"),
-                   status=data.get("status", "gathering"))
+        """Raises ValueError for data that is not a state this code wrote."""
+        if not isinstance(data, dict) or not isinstance(data.get("values", {}), dict):
+            raise ValueError("not a conversation state")
+        status, asked = data.get("status", "gathering"), data.get("asked")
+        if status not in ("gathering", "finished", "failed") or not (
+                asked is None or isinstance(asked, str)):
+            raise ValueError("not a conversation state")
+        return cls(values=dict(data.get("values", {})), asked=asked, status=status)
 
 
 @dataclass
@@ -59,9 +65,14 @@ class Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Record":
+        """Raises ValueError for data that is not a record this code wrote."""
+        snapshots = data.get("snapshots", {})
+        if not isinstance(snapshots, dict) or not isinstance(data.get("workflow"), str):
+            raise ValueError("not a conversation record")
+        for snapshot in snapshots.values():
+            State.from_dict(snapshot)
         return cls(id=data["id"], workflow=data["workflow"], owner=data.get("owner"),
-                   next_turn=int(data.get("next_turn", 1)),
-                   snapshots=dict(data.get("snapshots", {})))
+                   next_turn=int(data.get("next_turn", 1)), snapshots=dict(snapshots))
 
 
 def owner_of(api_key: str | None) -> str | None:

@@ -91,13 +91,13 @@ class ConversationStore:
 
     def _load(self, conversation_id: str) -> Record | None:
         path = self.path_for(conversation_id)
-        if not path.exists():
-            return None
         try:
+            if not path.exists():
+                return None
             with TinyDB(path, storage=AtomicJSONStorage) as db:
                 document = db.table(_TABLE).get(doc_id=1)
             return Record.from_dict(dict(document)) if document else None
-        except (ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # any damage stays with this one conversation
             log.warning("conversation %s: stored record unreadable (%s); rebuilding from "
                         "the chat history", conversation_id, type(exc).__name__)
             return None

@@ -13,7 +13,14 @@ from agentgate.workflow.loader import Workflow
 Command = Literal["reset", "rerun"]
 _RESET = re.compile(r"(cancel|reset|restart|start over|start again|begin again)", re.I)
 _RERUN = re.compile(r"(again|try again|run again|retry|rerun|re-run|run it again)", re.I)
-_POLITE = re.compile(r"^\s*(please\s+)?(.*?)(\s+please)?[\s.!]*$", re.I | re.S)
+def _bare(text: str) -> str:
+    """'Please start over!' -> 'start over' (string operations: linear time)."""
+    words = text.lower().strip().rstrip(".! \t\n").split()
+    if words and words[0] == "please":
+        words = words[1:]
+    if words and words[-1] == "please":
+        words = words[:-1]
+    return " ".join(words)
 
 
 @dataclass
@@ -35,8 +42,8 @@ class Gatherer(Protocol):
     async def rebuild(self, state: State, earlier: list[str]) -> None:
         """Rebuild a lost state from the user's messages already answered, oldest first."""
 
-    async def absorb(self, state: State, text: str) -> Absorbed:
-        """Apply the newest user text to `state`, in place."""
+    async def absorb(self, state: State, texts: list[str]) -> Absorbed:
+        """Apply the new user messages (usually one), oldest first, to `state` in place."""
 
 
 def missing_inputs(workflow: Workflow, state: State) -> list[str]:
@@ -52,7 +59,9 @@ def next_question(workflow: Workflow, state: State, absorbed: Absorbed) -> None:
 
 def local_command(state: State, text: str) -> Command | None:
     """'start over' and, after a run, 'again', recognised without any LLM."""
-    bare = _POLITE.match(text).group(2).strip().lower()
+    if len(text) > 200:
+        return None
+    bare = _bare(text)
     if _RESET.fullmatch(bare):
         return "reset"
     if _RERUN.fullmatch(bare) and state.status != "gathering":

@@ -37,7 +37,8 @@ class LLMGatherer:
         # Read together with the newest message, so a rebuild costs no extra call.
         self.earlier = list(earlier)
 
-    async def absorb(self, state: State, text: str) -> Absorbed:
+    async def absorb(self, state: State, texts: list[str]) -> Absorbed:
+        text = "\n\n".join(texts)  # read together: one call
         command = local_command(state, text)
         if command == "reset":
             reset(state)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from agentgate.conversation.state import State
-from agentgate.extraction.base import Absorbed, local_command, replay_status, reset
+from agentgate.extraction.base import (Absorbed, local_command, next_question,
+                                       replay_status, reset)
 from agentgate.workflow.loader import Workflow
 from agentgate.workflow.values import InvalidValue, coerce
 
@@ -31,8 +32,21 @@ class OfflineGatherer:
         for answered in earlier:
             replay_status(self.workflow, state, self.absorb_one(state, answered))
 
-    async def absorb(self, state: State, text: str) -> Absorbed:
-        return self.absorb_one(state, text)
+    async def absorb(self, state: State, texts: list[str]) -> Absorbed:
+        """Each message in turn, as if each had been answered (the next one answers the
+        next question)."""
+        merged = Absorbed()
+        for number, text in enumerate(texts):
+            result = self.absorb_one(state, text)
+            merged.accepted += [n for n in result.accepted if n not in merged.accepted]
+            merged.refused_fixed += result.refused_fixed
+            merged.command = result.command or merged.command
+            for name in result.accepted:
+                merged.problems.pop(name, None)
+            merged.problems.update(result.problems)
+            if number < len(texts) - 1 and state.status == "gathering":
+                next_question(self.workflow, state, result)
+        return merged
 
     def absorb_one(self, state: State, text: str) -> Absorbed:
         result = Absorbed()

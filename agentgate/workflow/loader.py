@@ -73,9 +73,22 @@ class Workflow:
         return None if spec.default is None else coerce(spec, spec.default)
 
     def secrets(self) -> list[str]:
-        """Fixed values as text, for redaction from anything shown to users."""
-        return [str(value) for value in self.fixed.values()
-                if value is not None and len(str(value)) >= 3]
+        """Fixed values as text (also those inside objects and lists), for redaction from
+        anything shown to users."""
+        found: list[str] = []
+
+        def collect(value: Any) -> None:
+            if isinstance(value, dict):
+                for item in value.values():
+                    collect(item)
+            elif isinstance(value, list):
+                for item in value:
+                    collect(item)
+            elif value is not None and not isinstance(value, bool) and len(str(value)) >= 3:
+                found.append(str(value))
+
+        collect(self.fixed)
+        return found
 
 
 def load_file(path: Path, env: Mapping[str, str] | None = None) -> Workflow:

@@ -24,7 +24,7 @@ _FALSE = {"no", "n", "false", "f", "0", "off", "nope"}
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6,
           "b": 1e9, "bn": 1e9, "billion": 1e9}
 _NUMBER = re.compile(r"^([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)(?:e([-+]?\d+))?\s*([a-z]*)$")
-_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?[a-z]*$")
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?\s*[a-z]*$")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y",
                  "%B %d, %Y", "%b %d, %Y", "%d.%m.%Y")
 
@@ -103,9 +103,10 @@ def _parse_number(raw: Any) -> float:
     if isinstance(raw, (int, float)):
         number = float(raw)
     else:
-        text = re.sub(r"[$€£¥%_\s]", "", str(raw).lower())
+        text = re.sub(r"[$€£¥%_]", "", str(raw).lower()).strip()
         if _THOUSANDS.match(text):
-            text = text.replace(",", "")
+            text = re.sub(r"[, ]", "", text)
+        text = re.sub(r"(?<=\d)\s+(?=[a-z]+$)", "", text)  # "1.2 million"
         match = _NUMBER.match(text)
         if not match or (match.group(3) and match.group(3) not in _SCALE):
             match = _single_number_in(str(raw))
@@ -187,7 +188,7 @@ def _parse_array(raw: Any) -> list[str]:
             except json.JSONDecodeError:
                 pass
     if isinstance(raw, str):
-        items = re.split(r"\s*(?:,|;|\n|\band\b)\s*", raw)
+        items = re.split(r"[,;\n]|\band\b", raw)
     elif isinstance(raw, list):
         items = [_parse_string(item) for item in raw]
     else:
