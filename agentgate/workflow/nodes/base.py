@@ -57,8 +57,6 @@ class Node:
 
     type_name: ClassVar[str]
     Params: ClassVar[type[NodeParams]] = NodeParams
-    #: names a node type adds to the template context of the nodes it contains
-    provides: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, spec: NodeSpec, params: NodeParams):
         self.spec = spec

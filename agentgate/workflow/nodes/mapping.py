@@ -33,7 +33,6 @@ class MapParams(NodeParams):
 class MapNode(Node):
     type_name = "map"
     Params = MapParams
-    provides = ("item", "index")
 
     def __init__(self, spec, params: MapParams):
         super().__init__(spec, params)
