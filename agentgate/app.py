@@ -49,6 +49,26 @@ async def _watch_workflows(app: web.Application):
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def _expire_conversations(app: web.Application):
+    """Deletes conversation records past the retention period, once an hour."""
+    store, days = app[DEPS].store, app[SETTINGS].retention_days
+
+    async def expire() -> None:
+        while True:
+            try:
+                removed = await store.sweep(days * 86400)
+                if removed:
+                    log.info("removed %d conversations older than %g days", removed, days)
+            except Exception:
+                log.exception("removing old conversations failed")
+            await asyncio.sleep(3600)
+
+    task = asyncio.create_task(expire())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 def create_app(settings: Settings, *, catalog: Catalog | None = None,
                store: ConversationStore | None = None,
                llm: InternalLLM | None = None) -> web.Application:
@@ -74,6 +94,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     app.cleanup_ctx.append(close_llm)
     if catalog is None and settings.reload_seconds > 0:
         app.cleanup_ctx.append(_watch_workflows)
+    if settings.retention_days > 0:
+        app.cleanup_ctx.append(_expire_conversations)
     app.router.add_get("/", health)
     app.router.add_get("/health", health)
     for prefix in API_PREFIXES:

@@ -78,6 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("id_style", "fence", "How the conversation ID is written into replies: `fence` "
             "(a small labelled code block) or `reference` (a hidden Markdown link reference).",
             _choice("fence", "reference")),
+    Setting("retention_days", 30.0, "Days a conversation's stored state is kept after its "
+            "last turn (checked hourly); 0 keeps it forever. An expired conversation is "
+            "rebuilt from the chat history if it is resumed.", float),
     Setting("max_body_bytes", 4 * 1024 * 1024,
             "Largest request body accepted, in bytes; larger requests get HTTP 413.", _positive_int),
     Setting("log_level", "info", "Logging level: debug, info, warning or error.",
@@ -124,6 +127,7 @@ class Settings:
     prompts: str = field(default_factory=_bundled_prompts)
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     id_style: str = "fence"
+    retention_days: float = 30.0
     max_body_bytes: int = 4 * 1024 * 1024
     log_level: str = "info"
     reasoning: str = "tags"

@@ -99,3 +99,16 @@ async def test_any_damaged_record_is_treated_as_missing(tmp_path, damage):
     else:
         path.write_text(damage)
     assert await store.load(record.id) is None
+
+
+async def test_old_conversations_are_swept(tmp_path):
+    import os
+    import time
+    store = ConversationStore(tmp_path)
+    old, fresh = record_with({"n": 1}), record_with({"n": 2})
+    await store.save(old)
+    await store.save(fresh)
+    long_ago = time.time() - 40 * 86400
+    os.utime(store.path_for(old.id), (long_ago, long_ago))
+    assert await store.sweep(30 * 86400) == 1
+    assert await store.load(old.id) is None and await store.load(fresh.id) is not None

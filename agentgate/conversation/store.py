@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 import weakref
 from pathlib import Path
 from typing import AsyncIterator
@@ -101,6 +102,20 @@ class ConversationStore:
             log.warning("conversation %s: stored record unreadable (%s); rebuilding from "
                         "the chat history", conversation_id, type(exc).__name__)
             return None
+
+    async def sweep(self, max_age_seconds: float) -> int:
+        """Delete records untouched for longer than `max_age_seconds`; returns how many."""
+        return await asyncio.to_thread(self._sweep, max_age_seconds)
+
+    def _sweep(self, max_age_seconds: float) -> int:
+        cutoff = time.time() - max_age_seconds
+        removed = 0
+        for path in self.root.glob("*/ag_*.json"):
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        return removed
 
     def _save(self, record: Record) -> None:
         path = self.path_for(record.id)
