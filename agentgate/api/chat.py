@@ -44,7 +44,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     else:
         events = handle_turn(turn, workflow=workflow, deps=deps)
     renderer = TextRenderer(deps.id_style, settings.reasoning)
-    prompt_tokens = sum(wire.estimate_tokens(m.text) for m in turn.messages)
+    prompt_tokens = sum(wire.estimate_tokens(len(m.text)) for m in turn.messages)
     try:
         if chat.stream:
             return await _stream(request, chat, events, renderer, prompt_tokens,
@@ -62,7 +62,7 @@ async def _single_answer(text: str) -> AsyncIterator[Event]:
 def _usage(finished: TurnFinished | None, prompt_tokens: int, reply_chars: int) -> Usage:
     spent = finished.usage if finished else Usage()
     return Usage(prompt_tokens + spent.prompt_tokens,
-                 wire.estimate_tokens("x" * reply_chars) + spent.completion_tokens)
+                 wire.estimate_tokens(reply_chars) + spent.completion_tokens)
 
 
 async def _complete(chat: wire.ChatRequest, events: AsyncIterator[Event],

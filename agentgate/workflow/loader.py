@@ -138,17 +138,18 @@ class _Checker:
                         graph=graph, source=path, created=int(path.stat().st_mtime))
 
     def _check_defaults(self) -> None:
+        """A default must be a valid answer; each enum option must at least be of the type."""
         for name, query in self.spec.inputs.items():
-            for key, value in (("default", query.default), *(
-                    (f"enum[{i}]", option) for i, option in enumerate(query.enum or []))):
+            type_only = query.model_copy(update={"enum": None, "minimum": None,
+                                                 "maximum": None, "pattern": None})
+            checks = [("default", query, query.default)]
+            checks += [(f"enum[{i}]", type_only, option)
+                       for i, option in enumerate(query.enum or [])]
+            for key, spec, value in checks:
                 if value is None:
                     continue
-                probe = query.model_copy(update={"enum": None, "minimum": None,
-                                                 "maximum": None, "pattern": None})
-                if key == "default":
-                    probe = query
                 try:
-                    coerce(probe, value)
+                    coerce(spec, value)
                 except InvalidValue as exc:
                     self.problem(f"$.inputs.{name}.{key}", f"not a valid {query.type}: {exc}")
 

@@ -22,7 +22,6 @@ from agentgate.workflow.graph import Graph
 from agentgate.workflow.loader import Workflow
 from agentgate.workflow.nodes import Node, NodeContext
 from agentgate.workflow.runtime import Runtime
-from agentgate.workflow.templating import ENVIRONMENT
 from agentgate.workflow.values import for_template
 
 log = logging.getLogger(__name__)
@@ -50,6 +49,8 @@ def redact(text: str, secrets: list[str]) -> str:
 
 
 def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, NodeError):  # from a contained graph (a map): keep its words
+        return exc.message
     if isinstance(exc, TimeoutError) and not str(exc):
         return "it took too long"
     text = str(exc).strip()
@@ -84,11 +85,11 @@ async def _run_node(node: Node, context: NodeContext, timeout: float) -> dict[st
 
 def _summary(node: Node, context: NodeContext, result: dict[str, Any]) -> str | None:
     """The node's public line; a summary that cannot render is logged and left out."""
-    if not node.spec.summary:
+    if node.summary is None:
         return None
     scope = context.template_context() | {"result": result}
     try:
-        return ENVIRONMENT.from_string(node.spec.summary).render(scope).strip() or None
+        return node.summary.render(scope).strip() or None
     except Exception as exc:
         log.warning("node %s: its summary could not be rendered: %s", node.id,
                     type(exc).__name__)
@@ -131,10 +132,7 @@ async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
                 node, started = running.pop(task)
                 error = task.exception()
                 if error is not None:
-                    if isinstance(error, NodeError):  # from inside a map: keep its words
-                        error = error.message
-                    message = redact(describe_error(error) if not isinstance(error, str)
-                                     else error, secrets)
+                    message = redact(describe_error(error), secrets)
                     emit(NodeFailed(node.id, node.title, message))
                     raise NodeError(node, message)
                 result = task.result()

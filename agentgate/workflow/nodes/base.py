@@ -61,6 +61,7 @@ class Node:
     def __init__(self, spec: NodeSpec, params: NodeParams):
         self.spec = spec
         self.params = params
+        self.summary = self.compile(spec.summary) if spec.summary else None
         self.graph: Graph | None = None  # set by the loader for nodes holding a sub-graph
 
     @property
