@@ -84,7 +84,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
                      phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm,
                      catalog=app[CATALOG], node_timeout=settings.node_timeout,
-                     run_timeout=settings.run_timeout)
+                     run_timeout=settings.run_timeout, date_order=settings.date_order)
 
     async def close_llm(app: web.Application):
         yield

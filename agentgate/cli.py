@@ -1,4 +1,4 @@
-"""`agentgate serve | validate | schema`."""
+"""`agentgate serve | validate | run | eval | schema`."""
 
 from __future__ import annotations
 
@@ -47,6 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workflows", metavar="DIR", help="workflow folder (AGENTGATE_WORKFLOWS)")
 
     commands.add_parser("schema", help="print the JSON Schema of the workflow file format")
+
+    evaluate = commands.add_parser("eval", help="play a corpus of conversations and score "
+                                   "how the reader understood them")
+    evaluate.add_argument("paths", nargs="+", metavar="PATH",
+                          help="corpus files or folders (YAML or JSON)")
+    evaluate.add_argument("--workflows", metavar="DIR", help="workflow folder "
+                          "(AGENTGATE_WORKFLOWS)")
+    evaluate.add_argument("--fake-llm", action="store_true", help="read with a FakeLLM that "
+                          "answers what the corpus says each message means (counts calls)")
+    evaluate.add_argument("-v", "--verbose", action="store_true",
+                          help="show every conversation that was not right")
     return parser
 
 
@@ -73,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 
         from agentgate.run_command import run_once
         return asyncio.run(run_once(settings, args.name, args.values))
+    if args.command == "eval":
+        import asyncio
+
+        from agentgate.eval_command import run_eval
+        return asyncio.run(run_eval(settings, args.paths, args.fake_llm, args.verbose))
     if args.command == "schema":
         from agentgate.workflow.schema import workflow_schema
         print(json.dumps(workflow_schema(), indent=2))

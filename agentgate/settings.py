@@ -78,6 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("id_style", "fence", "How the conversation ID is written into replies: `fence` "
             "(a small labelled code block) or `reference` (a hidden Markdown link reference).",
             _choice("fence", "reference")),
+    Setting("date_order", "ask", "How a date like 5/6/2027 is read: `ask` (ask the user "
+            "which is meant), `dmy` (5 June) or `mdy` (May 6). Dates where one reading is "
+            "impossible, like 20/11/2027, are always read.", _choice("ask", "dmy", "mdy")),
     Setting("retention_days", 30.0, "Days a conversation's stored state is kept after its "
             "last turn (checked hourly); 0 keeps it forever. An expired conversation is "
             "rebuilt from the chat history if it is resumed.", float),
@@ -127,6 +130,7 @@ class Settings:
     prompts: str = field(default_factory=_bundled_prompts)
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     id_style: str = "fence"
+    date_order: str = "ask"
     retention_days: float = 30.0
     max_body_bytes: int = 4 * 1024 * 1024
     log_level: str = "info"

@@ -19,7 +19,8 @@ Script entries are answered in order, one per request:
 - a function taking the request body (a dict) and returning one of the above.
 
 A request that finds the script empty gets HTTP 500 naming the problem, so a test that
-makes more calls than it scripted fails loudly.
+makes more calls than it scripted fails loudly; unless `FakeLLM(default=entry)` names an
+entry (usually a function of the request) that answers whatever the script does not.
 """
 
 from __future__ import annotations
@@ -87,8 +88,10 @@ class Recorded:
 
 
 class FakeLLM:
-    def __init__(self, script: Iterable[ScriptEntry] = (), *, model: str = "fake-model"):
+    def __init__(self, script: Iterable[ScriptEntry] = (), *, model: str = "fake-model",
+                 default: ScriptEntry | None = None):
         self.script: deque[ScriptEntry] = deque(script)
+        self.default = default
         self.model = model
         self.requests: list[Recorded] = []
         self.url = ""
@@ -131,9 +134,9 @@ class FakeLLM:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(Recorded(request.path, dict(request.headers), body))
-        if not self.script:
+        if not self.script and self.default is None:
             return _error(500, "FakeLLM: the script has no answer left for this request")
-        entry = self.script.popleft()
+        entry = self.script.popleft() if self.script else self.default
         reply = entry(body) if callable(entry) else entry
         while isinstance(reply, Delay):
             await asyncio.sleep(reply.seconds)

@@ -115,7 +115,7 @@ async def test_request_fields_we_do_not_use_are_accepted(client):
     assert response.status == 200
     body = await response.json()
     assert "tool_calls" not in body["choices"][0]["message"]
-    assert "Got it" not in body["choices"][0]["message"]["content"]
+    assert "Got it: **principal** = 5." in body["choices"][0]["message"]["content"]
     assert "interest rate" in body["choices"][0]["message"]["content"]
 
 

@@ -69,7 +69,8 @@ async def test_background_tasks_get_cheap_answers_and_touch_nothing(
     async with FakeLLM([Values({"values": values, "reply": None, "action": "none"})]) as fake:
         client = await make_client(settings.replace(llm_base_url=fake.url))
         chat = Chat(client, "loan-calculator")
-        assert "$1,896.20" in await chat.say("300k at 6.5% over 30 years")
+        # A message the offline reader is not sure of ("for our flat"): the LLM reads it.
+        assert "$1,896.20" in await chat.say("300k at 6.5% over 30 years for our flat")
         before = [(p, p.read_bytes()) for p in stored_files(tmp_path)]
         for task in TASKS:
             assert await run_task(client, task, chat.messages, header) == EXPECTED[task]
@@ -209,7 +210,7 @@ async def test_a_turn_slow_to_start_opens_its_stream_and_sends_heartbeats(
                                                     heartbeat_seconds=0.1))
         response = await client.post(CHAT, json={
             "model": "loan-calculator", "stream": True,
-            "messages": [{"role": "user", "content": "300k, 6.5%, 30 years"}]})
+            "messages": [{"role": "user", "content": "300k, 6.5%, 30 years for our flat"}]})
         raw = await response.text()
     assert raw.count(": ping\n\n") >= 2
     assert "$1,896.20" in reply_text(sse_events(raw))

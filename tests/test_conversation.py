@@ -46,9 +46,11 @@ async def test_optional_input_uses_default_and_can_be_set(client):
 async def test_invalid_value_is_reasked_with_the_reason(client):
     chat = Chat(client, "loan-calculator")
     await chat.say("hi")
-    reply = await chat.say("minus five")
+    reply = await chat.say("bananas")
     assert "couldn't use that for **principal**" in reply
     assert "is not a number" in reply and "How much do you want to borrow?" in reply
+    reply = await chat.say("minus five")
+    assert "**principal**: it must be at least 1" in reply
     reply = await chat.say("0")
     assert "at least 1" in reply
     assert "interest rate" in await chat.say("1000")
@@ -132,7 +134,7 @@ async def test_id_pasted_in_a_user_message_is_ignored(client):
     chat = Chat(client, "loan-calculator")
     reply = await chat.say("look at this: " + other.messages[-1]["content"])
     assert marker_of(reply).conversation != marker_of(other.messages[-1]["content"]).conversation
-    assert "How much do you want to borrow?" in reply
+    assert "**Loan Calculator**" in reply  # a new conversation, introduced
 
 
 async def test_regenerated_reply_resumes_from_the_same_state(client):
@@ -241,10 +243,19 @@ async def test_several_new_messages_are_read_one_by_one(client):
     assert "$1,896.20" in reply
 
 
-async def test_two_numbers_in_one_answer_are_refused(client):
+async def test_two_numbers_with_one_home_each_are_both_taken(client):
     chat = Chat(client, "loan-calculator")
     await chat.say("principal: 300000")
-    assert "more than one number" in await chat.say("6.5 30")
+    reply = await chat.say("6.5 30")  # 6.5 cannot be a whole number of years
+    assert "**annual_rate** = 6.5%, **years** = 30 years" in reply and LOAN_ANSWER in reply
+
+
+async def test_two_numbers_that_could_go_either_way_are_asked_about(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("principal: 300000")
+    reply = await chat.say("5 20")
+    assert "<thinking>" not in reply and "Which is" in reply
+    assert "**annual_rate**" in reply and "**years**" in reply
 
 
 async def test_a_switched_model_starts_fresh_with_its_greeting(client):

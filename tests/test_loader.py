@@ -23,7 +23,7 @@ def problems_of(name: str) -> list[str]:
 def test_bundled_workflows_load(path: Path):
     workflow = load_file(path)
     assert workflow.name == path.stem
-    assert 2 <= len(workflow.inputs) <= 4
+    assert 2 <= len(workflow.inputs) <= 5
     assert len({spec.type for spec in workflow.inputs.values()}) >= 2
 
 

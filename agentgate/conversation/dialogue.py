@@ -1,33 +1,37 @@
-"""One turn of a conversation, independent of the wire format.
+"""One turn of a conversation, independent of the wire format: load → read → decide → run →
+save.
 
 `handle_turn` finds the conversation's state from the marker in the resent history (or
-rebuilds it from the history when the marker or the store is gone), applies the new user
-message, asks for what is still missing or runs the workflow, stores the new state, and
-yields events the whole way.
+rebuilds it from the history when the marker or the store is gone), reads the new user
+message (offline, or with the internal LLM when the offline reader is not sure), lets
+`machine.decide` choose the next state and reply, runs the workflow when it says so,
+stores the new state, and yields events the whole way.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
-from typing import AsyncIterator
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Callable
 
 from agentgate.conversation import ids
+from agentgate.conversation.machine import AfterRun, Decision, decide, fit
 from agentgate.conversation.state import Record, State, owner_of
 from agentgate.conversation.store import ConversationStore
 from agentgate.events import ConversationRef, Event, Say, TurnFinished, Usage
-from agentgate.extraction.base import Absorbed, Gatherer, next_question
 from agentgate.extraction.followup import Phrases
-from agentgate.extraction.llm import LLMGatherer
-from agentgate.extraction.offline import OfflineGatherer
+from agentgate.extraction.offline import OfflineReader
+from agentgate.extraction.reading import Reading
 from agentgate.llm import InternalLLM
 from agentgate.workflow.loader import Catalog, Workflow
 from agentgate.workflow.runner import RunFailed, run_workflow
 from agentgate.workflow.runtime import Runtime
-from agentgate.workflow.values import InvalidValue, coerce, shown
 
 
 MAX_TEXT = 20_000  # characters of a user message that are read; answers are short
+_KEEP_FROM_EARLIER = ("Accepted", "Changed", "Invalid", "FixedRefused")
 
 
 @dataclass(frozen=True)
@@ -51,25 +55,32 @@ class Deps:
     catalog: Catalog | None = None
     node_timeout: float = 60.0
     run_timeout: float = 300.0
+    date_order: str = "ask"
+    today: Callable[[], dt.date] = field(default=dt.date.today)
 
     def runtime(self) -> Runtime:
         return Runtime(llm=self.llm, catalog=self.catalog, node_timeout=self.node_timeout,
                        run_timeout=self.run_timeout)
 
-    def gatherer(self, workflow: Workflow) -> Gatherer:
-        if self.llm is None:
-            return OfflineGatherer(workflow)
-        return LLMGatherer(workflow, self.llm, self.phrases)
+    def reader(self, workflow: Workflow) -> OfflineReader:
+        return OfflineReader(workflow.profile, self.date_order)
 
 
 @dataclass(frozen=True)
-class _History:
+class Answered:
+    """A user message already answered, and the reply that followed it (for its echoes)."""
+    text: str
+    reply: str = ""
+
+
+@dataclass(frozen=True)
+class History:
     marker: ids.Marker | None
-    earlier: list[str]  # user texts already answered, oldest first
-    new: list[str]      # user texts to answer now
+    earlier: list[Answered]  # oldest first
+    new: list[str]           # user texts to answer now
 
 
-def split_history(messages: tuple[ChatMessage, ...]) -> _History:
+def split_history(messages: tuple[ChatMessage, ...]) -> History:
     """Locate the newest marker in an assistant message and the user messages after it."""
     anchor, marker = None, None
     for index in range(len(messages) - 1, -1, -1):
@@ -81,10 +92,84 @@ def split_history(messages: tuple[ChatMessage, ...]) -> _History:
                 anchor, marker = index, found
                 break
     cut = -1 if anchor is None else anchor
-    users = [(i, ids.strip(m.text[:MAX_TEXT])) for i, m in enumerate(messages)
-             if m.role == "user"]
-    return _History(marker=marker, earlier=[t for i, t in users if i < cut],
-                    new=[t for i, t in users if i > cut])
+    earlier: list[Answered] = []
+    new: list[str] = []
+    for index, message in enumerate(messages):
+        if message.role == "user":
+            text = ids.strip(message.text[:MAX_TEXT])
+            if index < cut:
+                earlier.append(Answered(text))
+            elif index > cut:
+                new.append(text)
+        elif message.role == "assistant" and earlier and index < cut and \
+                not earlier[-1].reply:
+            earlier[-1] = Answered(earlier[-1].text, message.text[:MAX_TEXT])
+    return History(marker=marker, earlier=earlier, new=new)
+
+
+def fold(reader: OfflineReader, state: State, texts: list[str], workflow: Workflow,
+         today: dt.date) -> tuple[Decision, bool]:
+    """Read and decide each message in turn (the next one answers the next question).
+
+    Returns the combined decision (echoes of every message, then the last reply) and
+    whether the offline reader was sure of every message."""
+    replies: list = []
+    ran, sure = False, True
+    decision = Decision(state, ())
+    for number, text in enumerate(texts):
+        reading = reader.read(decision.state, text, today)
+        sure = sure and reading.sure
+        decision = decide(decision.state, reading, workflow)
+        ran = ran or decision.run
+        if number < len(texts) - 1:
+            replies += [r for r in decision.replies
+                        if type(r).__name__ in _KEEP_FROM_EARLIER]
+    replies += decision.replies
+    run = ran and decision.state.status == "finished"
+    if run:
+        replies = [r for r in replies if not isinstance(r, AfterRun)]
+    return Decision(decision.state, tuple(replies), run), sure
+
+
+def rebuild(reader: OfflineReader, earlier: list[Answered], workflow: Workflow,
+            today: dt.date) -> tuple[State, list[str]]:
+    """The state the answered messages led to, and those the offline reader was unsure of.
+
+    A relative date ("next tuesday") keeps the meaning it had when it was answered: the
+    value echoed in the reply that followed it wins over today's reading."""
+    state = State()
+    unsure = []
+    for answered in earlier:
+        reading = reader.read(state, answered.text, today)
+        if not reading.sure:
+            unsure.append(answered.text)
+        reading = _as_echoed(reader, reading, answered.reply, today)
+        state = decide(state, reading, workflow).state
+    return state, unsure
+
+
+def _as_echoed(reader: OfflineReader, reading: Reading, reply: str,
+               today: dt.date) -> Reading:
+    if not reply or not any(p.relative for p in reading.proposals):
+        return reading
+    proposals = []
+    for proposal in reading.proposals:
+        echoed = _echo_of(reply, proposal.input) if proposal.relative else None
+        if echoed is not None:
+            found = reader.read_value(proposal.input, echoed, today)
+            if found is not None:
+                proposal = found
+        proposals.append(proposal)
+    return Reading(**{**reading.__dict__, "proposals": tuple(proposals)})
+
+
+def _echo_of(reply: str, name: str) -> str | None:
+    """The value a reply echoed for `name` ("**start** = Tuesday 8 December 2026")."""
+    found = None
+    for match in re.finditer(r"\*\*" + re.escape(name) + r"\*\* (?:= |[^→\n]{0,60}→ )"
+                             r"([^,.\n(]+)", reply):
+        found = match.group(1).strip()
+    return found
 
 
 async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIterator[Event]:
@@ -94,41 +179,53 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
     lock = deps.store.lock(conversation_id) if conversation_id else contextlib.nullcontext()
     async with lock:
         record, state, foreign = await _resume(history, owner, workflow, deps.store)
-        gatherer = deps.gatherer(workflow)
+        reader = deps.reader(workflow)
+        today = deps.today()
         earlier = [] if foreign else history.earlier
         rebuilt = state is None and bool(earlier)
+        unsure: list[str] = []
         if state is None:
             record = Record(id=ids.mint(), workflow=workflow.name, owner=owner)
-            state = State()
-            await gatherer.rebuild(state, earlier)
+            state, unsure = rebuild(reader, earlier, workflow, today)
         else:
-            _fit(state, workflow)
-        greet = not earlier and state.asked is None and not state.values
-        text, run, absorbed = await _decide(gatherer, workflow, state, history.new,
-                                            deps.phrases, greet)
+            state = fit(state, workflow)
+        decision, sure = fold(reader, state, history.new, workflow, today)
+        usage = Usage()
+        if deps.llm is not None and (not sure or unsure):
+            from agentgate.extraction.llm import LLMReader
+            reading = await LLMReader(workflow, deps.llm, deps.phrases).read(
+                state, history.new, today, unsure)
+            usage = reading.usage
+            decision = decide(state, reading, workflow)
+        text = deps.phrases.say(decision.replies, workflow, decision.state)
+        state = decision.state
         runtime = deps.runtime()
-        if run:
+        if decision.run:
             if text:
                 yield Say(text + "\n\n")
+            state = state.but(status="finished", asked=None)
             async for event in _run(workflow, state, deps.phrases, runtime):
+                if isinstance(event, RunFailed):
+                    state = state.but(status="failed")
+                    continue
                 yield event
-        if rebuilt and absorbed.unavailable:
+        if rebuilt and any(type(r).__name__ == "Unavailable" for r in decision.replies):
             # Nothing could be rebuilt: store nothing and leave no marker, so the next
             # turn rebuilds from the whole history again instead of from an empty state.
             yield Say(text)
-            yield TurnFinished(absorbed.usage)
+            yield TurnFinished(usage)
             return
         turn_number = record.add(state)
         await deps.store.save(record)
-        if not run:
+        if not decision.run:
             yield Say(text)
     yield ConversationRef(str(ids.Marker(record.id, turn_number)))
     spent = runtime.usage
-    yield TurnFinished(Usage(absorbed.usage.prompt_tokens + spent.prompt_tokens,
-                             absorbed.usage.completion_tokens + spent.completion_tokens))
+    yield TurnFinished(Usage(usage.prompt_tokens + spent.prompt_tokens,
+                             usage.completion_tokens + spent.completion_tokens))
 
 
-async def _resume(history: _History, owner: str | None, workflow: Workflow,
+async def _resume(history: History, owner: str | None, workflow: Workflow,
                   store: ConversationStore) -> tuple[Record | None, State | None, bool]:
     """(record, state) to continue from, or Nones; and whether the history belongs to
     another workflow (the client switched models), whose answers must not be replayed."""
@@ -142,88 +239,11 @@ async def _resume(history: _History, owner: str | None, workflow: Workflow,
     return record, record.snapshot(history.marker.turn), False
 
 
-def _fit(state: State, workflow: Workflow) -> None:
-    """Keep only what still fits the workflow, which may have been edited since."""
-    for name, value in list(state.values.items()):
-        spec = workflow.inputs.get(name)
-        try:
-            if spec is None:
-                raise InvalidValue("no longer an input")
-            state.values[name] = coerce(spec, value)
-        except InvalidValue:
-            del state.values[name]
-    if state.asked not in workflow.inputs:
-        state.asked = None
-        if state.status == "gathering":
-            next_question(workflow, state, Absorbed())
-
-
-async def _decide(gatherer: Gatherer, workflow: Workflow, state: State, texts: list[str],
-                  phrases: Phrases, greet: bool) -> tuple[str, bool, Absorbed]:
-    """Apply the user's text to `state`; return what to say, whether to run now, and what
-    the gatherer reported."""
-    before = state.copy()
-    absorbed = await gatherer.absorb(state, texts)
-    was_gathering = before.status == "gathering"
-    if absorbed.unavailable:
-        state.values, state.asked, state.status = before.values, before.asked, before.status
-        return phrases.render("llm_unavailable", reason=absorbed.unavailable), False, absorbed
-    if not was_gathering and absorbed.problems:
-        state.values = before.values  # a rerun changes all it was asked to, or nothing
-        absorbed.accepted.clear()
-    parts = _acknowledge(phrases, workflow, state, absorbed)
-    if absorbed.command == "reset":
-        greet = True
-    if was_gathering or absorbed.command == "reset":
-        state.status = "gathering"
-        next_question(workflow, state, absorbed)
-        run = state.asked is None
-    else:
-        run = not absorbed.problems and (absorbed.command == "rerun" or bool(absorbed.accepted))
-    if not run:
-        parts.append(_prompt(phrases, workflow, state, greet, absorbed))
-    return "\n\n".join(part for part in parts if part), run, absorbed
-
-
 async def _run(workflow: Workflow, state: State, phrases: Phrases,
-               runtime: Runtime) -> AsyncIterator[Event]:
-    state.asked, state.status = None, "finished"
+               runtime: Runtime) -> AsyncIterator[Event | RunFailed]:
     try:
         async for event in run_workflow(workflow, state.values, runtime):
             yield event
     except RunFailed as failure:
-        state.status = "failed"
+        yield failure
         yield Say(phrases.render("failed", step=failure.title, reason=failure.message))
-
-
-def _acknowledge(phrases: Phrases, workflow: Workflow, state: State,
-                 absorbed: Absorbed) -> list[str]:
-    parts = []
-    if absorbed.refused_fixed:
-        parts.append(phrases.render("fixed_refused", names=absorbed.refused_fixed))
-    if len(absorbed.accepted) > 1 and not absorbed.reply:
-        parts.append(phrases.render("accepted", values=[
-            (name, shown(state.values[name])) for name in absorbed.accepted]))
-    for name, reason in absorbed.problems.items():
-        parts.append(phrases.render("invalid", reason=reason,
-                                    input=phrases.describe_input(name, workflow.inputs[name])))
-    return parts
-
-
-def _prompt(phrases: Phrases, workflow: Workflow, state: State, greet: bool,
-            absorbed: Absorbed) -> str:
-    context = phrases.workflow_context(workflow)
-    if state.status != "gathering":
-        values = [(name, shown(workflow.value_of(name, state.values)))
-                  for name in workflow.inputs]
-        return phrases.render("finished", workflow=context, values=values,
-                              failed=state.status == "failed")
-    if absorbed.reply and not absorbed.problems:
-        question = absorbed.reply
-    else:
-        question = phrases.render("ask", first=greet, workflow=context,
-                                  input=phrases.describe_input(state.asked,
-                                                               workflow.inputs[state.asked]))
-    if greet:
-        return phrases.render("intro", workflow=context) + "\n\n" + question
-    return question

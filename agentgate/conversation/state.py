@@ -3,23 +3,54 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-Status = Literal["gathering", "finished", "failed"]
+Status = Literal["gathering", "confirming", "finished", "failed"]
+STATUSES = ("gathering", "confirming", "finished", "failed")
 SNAPSHOTS_KEPT = 32
 
 
-@dataclass
+@dataclass(frozen=True)
+class Pending:
+    """A question the user was asked about readings of their words: which one did they mean?
+
+    `options` are stored values for `input`, or input names when `input` is empty (the user
+    gave a value whose input was unclear, `text`)."""
+
+    input: str
+    options: tuple[Any, ...]
+    text: str
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Pending | None":
+        if data is None:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("input"), str) or \
+                not isinstance(data.get("options"), list) or not isinstance(
+                    data.get("text"), str):
+            raise ValueError("not a pending question")
+        return cls(data["input"], tuple(data["options"]), data["text"])
+
+
+@dataclass(frozen=True)
 class State:
-    """The conversation as of one reply: gathered values and what was asked last."""
+    """The conversation as of one reply. Never changed in place: `decide` makes a new one."""
 
     values: dict[str, Any] = field(default_factory=dict)
     asked: str | None = None
     status: Status = "gathering"
+    pending: Pending | None = None
+    started: bool = False   # a reply has been given (the introduction is not repeated)
 
-    def copy(self) -> "State":
-        return State(values=dict(self.values), asked=self.asked, status=self.status)
+    def but(self, **changes: Any) -> "State":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.pending is not None:
+            data["pending"]["options"] = list(self.pending.options)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "State":
@@ -27,10 +58,11 @@ class State:
         if not isinstance(data, dict) or not isinstance(data.get("values", {}), dict):
             raise ValueError("not a conversation state")
         status, asked = data.get("status", "gathering"), data.get("asked")
-        if status not in ("gathering", "finished", "failed") or not (
-                asked is None or isinstance(asked, str)):
+        if status not in STATUSES or not (asked is None or isinstance(asked, str)):
             raise ValueError("not a conversation state")
-        return cls(values=dict(data.get("values", {})), asked=asked, status=status)
+        return cls(values=dict(data.get("values", {})), asked=asked, status=status,
+                   pending=Pending.from_dict(data.get("pending")),
+                   started=bool(data.get("started", True)))
 
 
 @dataclass
@@ -55,7 +87,7 @@ class Record:
     def add(self, state: State) -> int:
         turn = self.next_turn
         self.next_turn += 1
-        self.snapshots[str(turn)] = asdict(state)
+        self.snapshots[str(turn)] = state.to_dict()
         for stale in sorted(self.snapshots, key=int)[:-SNAPSHOTS_KEPT]:
             del self.snapshots[stale]
         return turn

@@ -1,101 +1,982 @@
-"""The offline gatherer: fills inputs without any LLM.
+"""The offline reader: finds every mention in a message and gives each to an input by
+evidence, without any LLM.
 
-It maps a plain answer to the input that was asked for, reads `name: value` pairs for any
-input, and recognises a few control phrases. It is deterministic, so replaying a chat's user
-messages through it rebuilds the same state.
+Evidence, strongest first: an explicit name (`rate: 4`), an alias next to the value ("the
+rate is 4"), a unit or kind that fits one input only ("15 years", "6.5%", a date, an
+option word), and last, answering the question that was asked. A value whose unit
+contradicts the asked input is never taken for it. When a value has two plausible readings,
+or several values have no single clear home, the reading says so and the user is asked.
+It is deterministic, so replaying a chat's user messages rebuilds the same state.
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
 
-from agentgate.conversation.state import State
-from agentgate.extraction.base import (Absorbed, local_command, next_question,
-                                       replay_status, reset)
-from agentgate.workflow.loader import Workflow
-from agentgate.workflow.values import InvalidValue, coerce
+from agentgate.conversation.state import Pending, State
+from agentgate.extraction.dates import DateMention, DateReader
+from agentgate.extraction.lexicon import (FILLER, NEGATIONS, NO, ORDINALS, UNIT_WORDS, YES)
+from agentgate.extraction.message import Message
+from agentgate.extraction.numbers import NumberMention, find_numbers, tidy
+from agentgate.extraction.options import OptionMention
+from agentgate.extraction.profile import InputProfile, WorkflowProfile
+from agentgate.extraction.reading import Choice, Proposal, Reading, Refusal, Unplaced
+from agentgate.workflow.values import InvalidValue, shown
+
+# Words allowed between an alias and its value: "the rate is about 4".
+_CONNECTORS = {"is", "of", "at", "to", "=", ":", "be", "should", "will", "would", "was",
+               "around", "about", "approx", "approximately", "roughly", "maybe", "set",
+               "the", "a", "an", "for", "just", "exactly", "it", "it's", "its", "on", "like",
+               "change", "make", "'s", "s", "-", "needs", "need", "must", "amount", "only",
+               "say", "are", "were", "we're", "i'm", "in", "by", "with", "me", "my", "our",
+               "us", "totally", "total", "altogether", "nearly", "almost", "max", "min",
+               "over", "under", "from", "until", "till", "starting", "ending", "than"}
+_PEOPLE_PHRASES = {("just", "me"): 1, ("only", "me"): 1, ("myself",): 1, ("me", "alone"): 1,
+                   ("on", "my", "own"): 1, ("solo",): 1, ("alone",): 1, ("just", "myself"): 1,
+                   ("the", "two", "of", "us"): 2, ("both", "of", "us"): 2, ("a", "couple"): 2,
+                   ("my", "wife", "and", "i"): 2, ("my", "husband", "and", "i"): 2,
+                   ("my", "partner", "and", "i"): 2, ("me", "and", "my", "wife"): 2,
+                   ("me", "and", "my", "husband"): 2, ("me", "and", "my", "partner"): 2,
+                   ("the", "three", "of", "us"): 3, ("the", "four", "of", "us"): 4}
+_YEAR_PHRASES = {("this", "year"): 0, ("next", "year"): 1, ("last", "year"): -1,
+                 ("the", "year", "after", "next"): 2, ("year", "after", "next"): 2,
+                 ("current", "year"): 0, ("the", "following", "year"): 1}
 
 
-def _loose(name: str) -> str:
-    return r"[ _-]?".join(re.escape(part) for part in name.split("_"))
+@dataclass
+class _Found:
+    """A value seen in the message, and the inputs it could be for."""
+
+    kind: str                         # number, date, option, bool, year
+    first: int
+    last: int
+    text: str
+    homes: list[str]
+    readings: tuple[Any, ...] = ()    # candidate raw values (numbers, dates, options)
+    unit: str | None = None
+    unit_word: str | None = None
+    relative: bool = False
+    fuzzy: str | None = None
+    bound: str | None = None          # input named by an alias next to it
+    evidence: str | None = None
+    foreign: bool = False             # a count of something no input is about
+    strong: bool = True
+    problem: str | None = None
+    extra: dict = field(default_factory=dict)
 
 
-class OfflineGatherer:
-    def __init__(self, workflow: Workflow):
-        self.workflow = workflow
-        names = sorted([*workflow.inputs, *workflow.fixed], key=len, reverse=True)
-        self._pairs = re.compile(r"(?<![\w])(" + "|".join(_loose(n) for n in names)
-                                 + r")\s*[:=]\s*", re.I) if names else None
-        self._canonical = {re.sub(r"[ _-]", "", n.lower()): n for n in names}
+class OfflineReader:
+    """Reads messages for one workflow version; cheap to make (the profile is compiled)."""
 
-    async def rebuild(self, state: State, earlier: list[str]) -> None:
-        for answered in earlier:
-            replay_status(self.workflow, state, self.absorb_one(state, answered))
+    def __init__(self, profile: WorkflowProfile, date_order: str = "ask"):
+        self.profile = profile
+        self.date_order = date_order
 
-    async def absorb(self, state: State, texts: list[str]) -> Absorbed:
-        """Each message in turn, as if each had been answered (the next one answers the
-        next question)."""
-        merged = Absorbed()
-        for number, text in enumerate(texts):
-            result = self.absorb_one(state, text)
-            merged.accepted += [n for n in result.accepted if n not in merged.accepted]
-            merged.refused_fixed += result.refused_fixed
-            merged.command = result.command or merged.command
-            for name in result.accepted:
-                merged.problems.pop(name, None)
-            merged.problems.update(result.problems)
-            if number < len(texts) - 1 and state.status == "gathering":
-                next_question(self.workflow, state, result)
-        return merged
+    # -- entry point -----------------------------------------------------------------
 
-    def absorb_one(self, state: State, text: str) -> Absorbed:
-        result = Absorbed()
-        pairs = self.split_pairs(text)
-        command = None if pairs else local_command(state, text)
-        if command == "reset":
-            reset(state)
-        if command is not None:
-            result.command = command
-            return result
-        if not pairs and state.asked is not None and state.status == "gathering":
-            pairs = [(state.asked, text)]
-        elif not pairs and state.asked is None and not state.values:
-            return self._opening(state, text, result)
-        for name, raw in pairs:
-            if name in self.workflow.fixed:
-                result.refused_fixed.append(name)
+    def read(self, state: State, text: str, today: dt.date) -> Reading:
+        message = Message.of(text)
+        if not message.tokens:
+            return Reading(talk="unclear")
+        status = state.status
+        command = message.command(status)
+        if command in ("cancel", "rerun", "confirm", "decline"):
+            return Reading(command=command)
+        reset = message.reset_span()
+        if reset is not None:
+            message.take(*reset)
+            state = State()
+        reading = self._read(state, message, today)
+        if reset is not None:
+            return Reading(**{**reading.__dict__, "command": "reset"})
+        return reading
+
+    def _read(self, state: State, message: Message, today: dt.date) -> Reading:
+        proposals: list[Proposal] = []
+        refusals: list[Refusal] = []
+        choices: list[Choice] = []
+        fixed: list[str] = []
+        self._named(state, message, today, proposals, refusals, choices, fixed)
+        asked = state.asked if state.status == "gathering" else None
+        if state.pending is not None:
+            resolved = self._resolve_pending(state, message, today)
+            # Unresolved, the message may be about something else: nothing is "asked".
+            asked = None
+            if resolved is not None:
+                proposals.append(resolved)
+        talk = self._talk(message)
+        found = self._mentions(message, today)
+        aliases = self._aliases(message)
+        self._alias_spans = aliases
+        toggles = self._toggles(message, aliases, found)
+        self._bind(message, found, aliases)
+        found = self._corrections(state, message, found)
+        named_inputs = {p.input for p in proposals} | {r.input for r in refusals}
+        unplaced: list[Unplaced] = []
+        dropped = self._assign(state, message, found, asked, named_inputs, proposals,
+                               refusals, choices, unplaced)
+        for name, value, text in toggles:
+            if name not in named_inputs:
+                proposals.append(Proposal(name, value, "alias", text))
+        taken_inputs = {p.input for p in proposals}
+        if asked is not None and asked not in taken_inputs and not refusals and not choices \
+                and not unplaced:
+            self._answer_asked(state, message, asked, found, talk, proposals, refusals,
+                               choices)
+        residue = self._residue(message)
+        values = bool(proposals or refusals or choices or unplaced or fixed)
+        if message.is_question and not message.proposes and not any(
+                p.evidence == "named" for p in proposals) and (
+                message.asks_for_help or not values or (
+                    state.status == "gathering" and all(
+                        p.evidence in ("kind", "alias")
+                        and self.profile.inputs[p.input].kind == "enum"
+                        for p in proposals))):
+            # A question back carries no answer ("is 100 the maximum?", "how much is a
+            # suite?"); it gets the input's details instead.
+            topic = self._topic(aliases, found, asked)
+            return Reading(talk="help", topic=topic, refused_fixed=tuple(fixed),
+                           sure=True)
+        kind = None
+        if not values:
+            kind = ("help" if message.asks_for_help else talk["kind"]) or "unclear"
+        homeless = any(not f.homes and not f.bound and f.unit not in (
+            "clock", "minutes", "seconds", "hours") for f in found)
+        free_text = [n for n, p in self.profile.inputs.items() if p.kind in ("string", "array")
+                     and n not in state.values and n not in {p.input for p in proposals}]
+        leftover = any(message.free(i) and t.kind == "word" and t.text not in (
+            "please", "thanks", "thank", "you", "ok", "okay")
+            for i, t in enumerate(message.tokens))
+        sure = not dropped and not homeless and residue == 0 and not (
+            free_text and leftover) and not (
+            asked is not None and self.profile.inputs[asked].kind in ("string", "array"))
+        return Reading(proposals=tuple(_dedupe(proposals)), refusals=tuple(refusals),
+                       choices=tuple(choices), unplaced=tuple(unplaced),
+                       refused_fixed=tuple(fixed), talk=kind,
+                       topic=self._topic(aliases, found, asked) if kind == "help" else None,
+                       sure=sure)
+
+    def read_value(self, name: str, text: str, today: dt.date) -> Proposal | None:
+        """`text` read as a value for the input `name`, or None if it is not one."""
+        proposals: list[Proposal] = []
+        self._value_for(self.profile.inputs[name], text, today, "named", proposals, [], [])
+        return proposals[0] if proposals else None
+
+    # -- explicit names: `rate: 4`, `principal = 300k` ---------------------------------
+
+    def _named(self, state, message, today, proposals, refusals, choices, fixed) -> None:
+        pattern = self.profile.named
+        if pattern is None:
+            return
+        matches = list(pattern.finditer(message.lower))
+        for number, match in enumerate(matches):
+            name = self.profile.canonical[_squash(match.group(1))]
+            end = matches[number + 1].start() if number + 1 < len(matches) else len(
+                message.lower)
+            value_text = message.text[match.end():end]
+            cut = _value_end(value_text)
+            value_text = value_text[:cut].strip().rstrip(".!?")
+            span = [i for i, t in enumerate(message.tokens)
+                    if t.start >= match.start() and t.end <= match.end() + cut]
+            if not value_text:
                 continue
-            try:
-                state.values[name] = coerce(self.workflow.inputs[name], raw)
-            except InvalidValue as exc:
-                result.problems[name] = str(exc)
+            if span:
+                message.take(span[0], span[-1])
+            if name in self.profile.fixed:
+                fixed.append(name)
                 continue
-            result.problems.pop(name, None)
-            result.accepted.append(name)
-        return result
+            self._value_for(self.profile.inputs[name], value_text, today, "named",
+                            proposals, refusals, choices)
 
-    def _opening(self, state: State, text: str, result: Absorbed) -> Absorbed:
-        """A first message like "250000" answers the first question before it is asked,
-        when that input cannot mistake a greeting for a value (free text could)."""
-        first = next((n for n, s in self.workflow.inputs.items() if s.required), None)
-        spec = self.workflow.inputs.get(first)
-        if spec is None or (spec.type == "string" and spec.enum is None and spec.pattern is None):
-            return result
+    def _value_for(self, profile: InputProfile, text: str, today: dt.date, evidence: str,
+                   proposals, refusals, choices) -> None:
+        """A value stated for a known input (after its name, or as the whole answer)."""
+        sub = Message.of(text)
+        found = [f for f in self._mentions(sub, today) if profile.name in f.homes
+                 or (f.kind == "number" and profile.kind == "enum")]
+        if profile.kind in ("string", "array") or (profile.kind == "enum" and not found):
+            self._text_value(profile, text, evidence, proposals, refusals)
+            return
+        if profile.kind == "boolean":
+            value = _yes_no(sub)
+            if value is None:
+                refusals.append(Refusal(profile.name, "please answer yes or no"))
+            else:
+                proposals.append(Proposal(profile.name, value, evidence, text))
+            return
+        if len(found) == 1:
+            self._propose(profile, found[0], evidence, proposals, refusals, choices)
+            return
+        if len(found) > 1:
+            refusals.append(Refusal(profile.name, f"“{text}” holds more than one value; "
+                                    "please give just one"))
+            return
         try:
-            state.values[first] = coerce(spec, text)
-        except InvalidValue:
-            return result
-        result.accepted.append(first)
-        return result
+            value = profile.check(text)
+        except InvalidValue as exc:
+            refusals.append(Refusal(profile.name, str(exc)))
+            return
+        proposals.append(Proposal(profile.name, value, evidence, text))
 
-    def split_pairs(self, text: str) -> list[tuple[str, str]]:
-        if self._pairs is None:
+    def _text_value(self, profile: InputProfile, text: str, evidence: str, proposals,
+                    refusals) -> None:
+        cleaned = _strip_filler_edges(text)
+        if profile.options is not None and profile.kind == "enum":
+            sub = Message.of(cleaned)
+            hits = {m.option for m in profile.options.find(sub.tokens, set())}
+            note = None
+            if not hits:
+                words = [w for w in sub.words if w not in FILLER]
+                guesses = {profile.options.prefix(w) or profile.options.fuzzy(w)
+                           for w in words} - {None}
+                if len(guesses) == 1 and len(words) <= 2:
+                    hits, note = guesses, f"read “{cleaned}”"
+            if len(hits) == 1:
+                proposals.append(Proposal(profile.name, hits.pop(), evidence, text, note))
+                return
+        try:
+            value = profile.check(cleaned)
+        except InvalidValue as exc:
+            refusals.append(Refusal(profile.name, str(exc)))
+            return
+        proposals.append(Proposal(profile.name, value, evidence, text))
+
+    # -- finding values --------------------------------------------------------------
+
+    def _mentions(self, message: Message, today: dt.date) -> list[_Found]:
+        found: list[_Found] = []
+        profile = self.profile
+        inputs = profile.inputs.values()
+        if profile.has_dates:
+            reader = DateReader(today, self.date_order)
+            for date in reader.find(message.lower, message.tokens, message.taken):
+                found.append(self._date_found(date))
+                message.take(date.first_token, date.last_token)
+        years = [p.name for p in inputs if p.kind == "year"]
+        if years:
+            for (first, last), offset in _phrases(message, _YEAR_PHRASES):
+                found.append(_Found("year", first, last, _span_text(message, first, last),
+                                    list(years), (today.year + offset,), relative=True))
+                message.take(first, last)
+        people = [p.name for p in inputs if p.unit == "people"]
+        if people:
+            for (first, last), count in _phrases(message, _PEOPLE_PHRASES):
+                found.append(_Found("number", first, last, _span_text(message, first, last),
+                                    [], (count,), unit="people", unit_word="people"))
+                message.take(first, last)
+        for number in find_numbers(message.lower, message.tokens, message.taken):
+            found.append(self._number_found(message, number))
+            message.take(number.first_token, number.last_token)
+        for matcher in (p.options for p in inputs if p.options is not None):
+            for option in matcher.find(message.tokens, message.taken):
+                found.append(self._option_found(option))
+        for item in found:
+            if item.kind == "option":
+                message.take(item.first, item.last)
+        found += self._fuzzy_options(message)
+        for item in found:
+            if item.kind == "number":
+                item.homes = self._number_homes(item)
+        return sorted(found, key=lambda item: item.first)
+
+    def _fuzzy_options(self, message: Message) -> list[_Found]:
+        """Misspelt options ('wensday', 'chiken'): a word no other reading explains that is
+        one or two edits from exactly one option."""
+        found = []
+        matchers = [p.options for p in self.profile.inputs.values() if p.options is not None]
+        if not matchers:
+            return found
+        for index, token in enumerate(message.tokens):
+            if not message.free(index) or token.kind != "word" or len(token.text) < 4 or \
+                    token.text in FILLER or token.text in self.profile.vocabulary:
+                continue
+            hits = {(m.input, m.fuzzy(token.text)) for m in matchers} - {
+                (m.input, None) for m in matchers}
+            if len(hits) == 1:
+                name, option = hits.pop()
+                item = _Found("option", index, index, token.text, [name], (option,),
+                              fuzzy=token.text)
+                found.append(item)
+                message.take(index, index)
+        return found
+
+    def _date_found(self, date: DateMention) -> _Found:
+        homes = [p.name for p in self.profile.inputs.values() if p.kind == "date"]
+        return _Found("date", date.first_token, date.last_token, date.text, homes,
+                      tuple(d.isoformat() for d in date.values), relative=date.relative,
+                      fuzzy=date.fuzzy, problem=date.problem)
+
+    def _number_found(self, message: Message, number: NumberMention) -> _Found:
+        unit = number.unit
+        foreign = False
+        before = [t.text for t in message.tokens[max(0, number.first_token - 2):
+                                                 number.first_token]]
+        if unit is None and (before[-1:] == ["we're"] or before == ["we", "are"]) and any(
+                p.unit == "people" for p in self.profile.inputs.values()):
+            unit = "people"
+        if number.next_word and not number.ordinal and unit not in ("clock",):
+            word = number.next_word
+            if word not in FILLER and word not in self.profile.vocabulary and \
+                    word not in UNIT_WORDS and not any(word in p.aliases[0]
+                                                       for p in self.profile.inputs.values()):
+                foreign = _looks_like_noun(word)
+        item = _Found("number", number.first_token, number.last_token, number.text, [],
+                      number.values, unit=unit, unit_word=number.unit_word, foreign=foreign)
+        item.extra["fallback"] = number.fallback
+        item.extra |= {"scaled": number.scaled, "money": number.money_scale,
+                      "ordinal": number.ordinal, "calendar_year": number.calendar_year,
+                      "vague": number.vague, "spelled": number.spelled}
+        return item
+
+    def _number_homes(self, item: _Found) -> list[str]:
+        if item.foreign or item.extra.get("vague"):
             return []
-        matches = list(self._pairs.finditer(text))
-        pairs = []
-        for index, match in enumerate(matches):
-            end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-            value = text[match.end():end].strip().rstrip(",;").strip()
-            name = self._canonical[re.sub(r"[ _-]", "", match.group(1).lower())]
-            pairs.append((name, value))
-        return pairs
+        homes = []
+        for profile in self.profile.inputs.values():
+            if item.extra.get("ordinal"):
+                if profile.options is not None and profile.options.ordinal and any(
+                        v in profile.options.ordinal for v in item.readings):
+                    homes.append(profile.name)
+                continue
+            if profile.kind == "year":
+                if item.unit is None and not item.extra.get("scaled") and any(
+                        isinstance(v, int) and profile.fits(v) for v in item.readings):
+                    homes.append(profile.name)
+                continue
+            if item.extra.get("calendar_year"):
+                continue
+            takes, factor = profile.takes_unit(item.unit)
+            if not takes:
+                continue
+            if item.extra.get("scaled") and profile.unit not in (None, "currency"):
+                continue
+            if item.extra.get("money") and profile.unit not in (None, "currency"):
+                continue
+            if factor is None or any(profile.fits(_convert(v, factor))
+                                     for v in item.readings):
+                homes.append(profile.name)
+        return homes
+
+    def _option_found(self, option: OptionMention) -> _Found:
+        return _Found("option", option.first_token, option.last_token, option.text,
+                      [option.input], (option.option,), fuzzy=None)
+
+    # -- talk, aliases and toggles ---------------------------------------------------
+
+    def _talk(self, message: Message) -> dict[str, Any]:
+        kind = None
+        greeting = message.greeting()
+        if greeting is not None:
+            message.take(*greeting)
+            kind = "greeting"
+        for span in message.thanks():
+            if all(message.tokens[i].kind == "word" for i in range(span[0], span[1] + 1)):
+                message.take(*span)
+                kind = kind or "thanks"
+        for span in message.waits():
+            message.take(*span)
+            kind = "wait"
+        return {"kind": kind}
+
+    def _aliases(self, message: Message) -> list[tuple[int, int, set[str]]]:
+        spans = []
+        words = [t.text for t in message.tokens]
+        for length in range(self.profile.longest_alias, 0, -1):
+            for start in range(0, len(words) - length + 1):
+                span = range(start, start + length)
+                if any(not message.free(i) for i in span):
+                    continue
+                key = tuple(words[start:start + length])
+                names = self.profile.alias_phrases.get(key)
+                if names is None and length == 1 and key[0].endswith("s"):
+                    names = self.profile.alias_phrases.get((key[0][:-1],))
+                if names:
+                    spans.append((start, start + length - 1, set(names)))
+                    message.take(start, start + length - 1)
+        return sorted(spans)
+
+    def _toggles(self, message: Message, aliases, found) -> list[tuple[str, bool, str]]:
+        """Boolean inputs named in the message: 'with breakfast' → yes, 'no schedule' → no."""
+        toggles = []
+        if message.is_question and not message.proposes:
+            return toggles
+        for first, last, names in aliases:
+            booleans = [n for n in names if self.profile.inputs[n].kind == "boolean"]
+            if len(booleans) != 1:
+                continue
+            before = [t.text for t in message.tokens[max(0, first - 3):first]]
+            after = [t.text for t in message.tokens[last + 1:last + 3]]
+            negative = any(w in NEGATIONS for w in before) or (after[:1] and after[0] in (
+                "no", "off", "false")) or after[:2] == ["not", "needed"]
+            toggles.append((booleans[0], not negative,
+                            _span_text(message, max(0, first - 1), last)))
+            for index in range(max(0, first - 3), min(len(message.tokens), last + 3)):
+                if message.tokens[index].text in NEGATIONS | {"with", "include", "add",
+                                                             "show", "too", "also",
+                                                             "please", "yes", "no", "off",
+                                                             "on"}:
+                    message.take(index, index)
+        return toggles
+
+    def _bind(self, message: Message, found: list[_Found], aliases) -> None:
+        """An alias right before a value (or right after it) names the value's input."""
+        for first, last, names in aliases:
+            target = None
+            probe = last + 1
+            while probe < len(message.tokens) and message.tokens[probe].text in _CONNECTORS \
+                    and probe - last <= 4:
+                probe += 1
+            target = next((f for f in found if last < f.first <= probe <= f.last
+                           or f.first == probe), None)
+            if target is None or not (set(target.homes) & names):
+                target = next((f for f in found if f.last in (first - 1, first - 2)
+                               and (f.last == first - 1 or message.tokens[first - 1].text
+                                    in ("-", "of", "for", "a", "the"))), None)
+            if target is None or target.bound is not None:
+                continue
+            homes = [n for n in target.homes if n in names]
+            if len(homes) == 1:
+                target.bound = homes[0]
+
+    def _corrections(self, state: State, message: Message, found: list[_Found]
+                     ) -> list[_Found]:
+        """'march 3, no wait, march 13' keeps the second; '5.1 not 5.01' gives 5.1 the
+        input that holds 5.01."""
+        kept = list(found)
+        for index in range(len(kept) - 1):
+            first, second = kept[index], kept[index + 1]
+            if first is None or first.kind != second.kind:
+                continue
+            between = [t.text for t in message.tokens[first.last + 1:second.first]
+                       if t.kind != "sym"]
+            joined = " ".join(between)
+            if between and joined in ("no wait", "no", "sorry", "i mean", "i meant",
+                                      "actually", "or rather", "correction", "wait",
+                                      "sorry i mean", "sorry i meant", "no sorry",
+                                      "oops", "no i mean", "no i meant", "or actually"):
+                second.bound = second.bound or first.bound
+                kept[index] = None
+                continue
+            if joined in ("not", "instead of", "rather than", "not the") and \
+                    first.kind == "number":
+                holders = [name for name, value in state.values.items()
+                           if any(value == r for r in second.readings)]
+                if len(holders) == 1:
+                    first.bound = holders[0]
+                    first.homes = list(set(first.homes) | {holders[0]})
+                    kept[index + 1] = None
+        return [item for item in kept if item is not None]
+
+    # -- giving values to inputs -----------------------------------------------------
+
+    def _assign(self, state, message, found, asked, named, proposals, refusals, choices,
+                unplaced) -> bool:
+        """Give each value its input; returns True when something was left unread."""
+        dropped = False
+        taken = set(named)
+        gathering = state.status == "gathering"
+        strong_context = message.proposes or message.corrects or self._only_values(message)
+        loose: list[_Found] = []
+        dates: list[_Found] = []
+        options: dict[str, list[_Found]] = {}
+        for item in found:
+            if item.problem:
+                home = item.bound or (asked if asked in item.homes else (
+                    item.homes[0] if len(item.homes) == 1 else None))
+                if home:
+                    refusals.append(Refusal(home, item.problem))
+                    taken.add(home)
+                continue
+            if item.bound and item.bound not in taken:
+                self._propose_found(item.bound, item, "alias", proposals, refusals, choices)
+                taken.add(item.bound)
+            elif item.kind == "option":
+                adjacent = any(other is not item and other.homes and (
+                    other.first == item.last + 1 or other.last == item.first - 1)
+                    for other in found) or any(
+                    first == item.last + 1 or last == item.first - 1
+                    for first, last, _ in self._alias_spans)
+                answer_like = len([w for w in message.words if w not in FILLER]) <= 2
+                if item.fuzzy:
+                    item.strong = adjacent or (item.homes[0] == asked and answer_like)
+                else:
+                    item.strong = bool(strong_context or adjacent or item.homes[0] == asked
+                                       or (not gathering and message.is_question))
+                options.setdefault(item.homes[0], []).append(item)
+            elif item.kind == "year":
+                if len(item.homes) == 1 and item.homes[0] not in taken:
+                    self._propose_found(item.homes[0], item, "kind", proposals, refusals,
+                                        choices)
+                    taken.add(item.homes[0])
+            elif item.kind == "date":
+                dates.append(item)
+            elif item.kind == "number":
+                if item.extra.get("vague"):
+                    home = asked if asked and self.profile.inputs[asked].numeric else None
+                    if home:
+                        refusals.append(Refusal(home, f"“{item.text}” is not an exact "
+                                                "number; how many exactly?"))
+                        taken.add(home)
+                    continue
+                if item.unit is not None or item.extra.get("scaled") or item.extra.get(
+                        "ordinal") or (item.extra.get("calendar_year") and item.homes):
+                    homes = [h for h in item.homes if h not in taken]
+                    if len(homes) > 1 and asked in homes:
+                        homes = [asked]
+                    if len(homes) > 1 and gathering:
+                        missing = [h for h in homes if h not in state.values]
+                        homes = missing if len(missing) == 1 else homes
+                    if len(homes) == 1:
+                        self._propose_found(homes[0], item, "unit", proposals, refusals,
+                                            choices)
+                        taken.add(homes[0])
+                    elif homes:
+                        unplaced.append(Unplaced(item.text, tuple(homes)))
+                    elif item.unit is not None and item.unit not in ("clock", "minutes",
+                                                                     "seconds", "hours"):
+                        self._contradiction(item, asked, taken, refusals)
+                    continue
+                if item.foreign or item.extra.get("calendar_year"):
+                    dropped = dropped or item.foreign
+                    continue
+                loose.append(item)
+        for home, items in options.items():
+            strong = [i for i in items if i.strong]
+            dropped = dropped or len(strong) < len(items)
+            named = {i.readings[0] for i in strong}
+            if home in taken or not named:
+                continue
+            if len(named) > 1:
+                choices.append(Choice(home, tuple(sorted(named, key=list(
+                    self.profile.inputs[home].spec.enum).index)), " / ".join(
+                    i.text for i in strong)))
+            else:
+                self._propose_found(home, strong[0], "kind", proposals, refusals, choices)
+            taken.add(home)
+        self._assign_dates(state, dates, asked, taken, proposals, refusals, choices, unplaced)
+        self._assign_loose(state, loose, asked, taken, proposals, refusals, choices,
+                           unplaced)
+        return dropped
+
+    def _only_values(self, message: Message) -> bool:
+        """Nothing in the message is left unexplained."""
+        return self._residue(message) == 0
+
+    def _contradiction(self, item: _Found, asked, taken, refusals) -> None:
+        """A number whose unit fits no input: say so for the input that was asked."""
+        if asked is None or asked in taken:
+            return
+        profile = self.profile.inputs[asked]
+        takes, factor = profile.takes_unit(item.unit)
+        if takes and factor is None:
+            target = profile.unit or "the unit asked for"
+            refusals.append(Refusal(asked, f"“{item.text}” can't be turned into an exact "
+                                    f"number of {target}; please give it in {target}"))
+            taken.add(asked)
+        elif takes:
+            value = _convert(item.readings[0], factor)
+            try:
+                profile.check(value)
+            except InvalidValue as exc:
+                refusals.append(Refusal(asked, f"“{item.text}” is {shown(value)} "
+                                        f"{profile.unit or ''}, but {exc}".replace("  ", " ")))
+                taken.add(asked)
+
+    def _assign_dates(self, state, dates, asked, taken, proposals, refusals, choices,
+                      unplaced) -> None:
+        free = [d for d in dates if not d.bound]
+        if not free:
+            return
+        date_inputs = [p.name for p in self.profile.inputs.values()
+                       if p.kind == "date" and p.name not in taken]
+        if not date_inputs:
+            return
+        gathering = state.status == "gathering"
+        missing = [n for n in date_inputs if n not in state.values] if gathering else []
+        if len(free) == 1 and asked in date_inputs:
+            plan = [(free[0], asked)]
+        elif gathering and len(free) == len(missing):
+            plan = list(zip(free, missing))
+        elif len(free) == len(date_inputs) and (not gathering or not missing):
+            plan = list(zip(free, date_inputs))
+        elif len(free) == 1 and len(missing) == 1:
+            plan = [(free[0], missing[0])]
+        elif len(free) == 1 and len(date_inputs) == 1:
+            plan = [(free[0], date_inputs[0])]
+        else:
+            for item in free:
+                unplaced.append(Unplaced(item.text, tuple(date_inputs)))
+            return
+        evidence = "order" if len(plan) > 1 else ("asked" if plan[0][1] == asked else "kind")
+        for item, name in plan:
+            self._propose_found(name, item, evidence, proposals, refusals, choices)
+            taken.add(name)
+
+    def _assign_loose(self, state, loose, asked, taken, proposals, refusals, choices,
+                      unplaced) -> None:
+        """Numbers without a unit: the asked input, or a single clear home for each."""
+        if not loose:
+            return
+        gathering = state.status == "gathering"
+        if asked is not None and asked not in taken and len(loose) == 1 and (
+                self.profile.inputs[asked].numeric or self.profile.inputs[asked].options):
+            item = loose[0]
+            profile = self.profile.inputs[asked]
+            if profile.options is not None and profile.options.ordinal:
+                option = profile.options.ordinal.get(item.readings[0])
+                if option is not None and item.readings[0] > 0:
+                    proposals.append(Proposal(asked, option, "asked", item.text))
+                    taken.add(asked)
+                    return
+            if profile.numeric:
+                self._propose_found(asked, item, "asked", proposals, refusals, choices)
+                taken.add(asked)
+                return
+        targets = [p.name for p in self.profile.inputs.values()
+                   if p.numeric and p.name not in taken and p.kind != "year"
+                   and (not gathering or p.name not in state.values or p.name == asked)]
+        if not gathering:
+            targets = [p.name for p in self.profile.inputs.values()
+                       if p.numeric and p.name not in taken]
+        for item in loose:
+            item.homes = [h for h in item.homes if h in targets]
+        plan = _unique_matching(loose, targets, asked)
+        if plan is None:
+            for item in loose:
+                homes = tuple(h for h in item.homes if h in targets)
+                if len(homes) == 1 and sum(1 for other in loose if homes[0] in
+                                           other.homes) == 1:
+                    self._propose_found(homes[0], item, "kind", proposals, refusals,
+                                        choices)
+                    taken.add(homes[0])
+                elif homes:
+                    unplaced.append(Unplaced(item.text, homes))
+            return
+        for item, name in plan:
+            evidence = "asked" if name == asked else "order"
+            self._propose_found(name, item, evidence, proposals, refusals, choices)
+            taken.add(name)
+
+    def _answer_asked(self, state, message, asked, found, talk, proposals, refusals,
+                      choices) -> None:
+        """A message with no placed value may still answer the question asked."""
+        profile = self.profile.inputs[asked]
+        leftover = [t for i, t in enumerate(message.tokens) if message.free(i)
+                    and t.kind != "sym"]
+        if profile.kind == "boolean":
+            value = _yes_no(message)
+            if value is not None:
+                proposals.append(Proposal(asked, value, "asked", message.text))
+            return
+        if talk["kind"] is not None and not leftover:
+            return
+        if message.is_question or message.command("gathering"):
+            return
+        if any(f.kind in ("number", "date") for f in found) and profile.kind not in (
+                "string", "array"):
+            return  # its values went elsewhere, or did not fit: nothing more to take
+        content = [t.text for t in leftover if t.text not in FILLER]
+        if profile.kind in ("string", "array"):
+            if talk["kind"] is not None and not content:
+                return
+            self._text_value(profile, message.text, "asked", proposals, refusals)
+            return
+        if profile.kind == "enum":
+            guesses = {profile.options.prefix(w) or profile.options.fuzzy(w)
+                       for w in content} - {None}
+            if len(guesses) == 1 and len(content) <= 2:
+                word = next(w for w in content if (profile.options.prefix(w)
+                                                   or profile.options.fuzzy(w)))
+                proposals.append(Proposal(asked, guesses.pop(), "asked", word,
+                                          note=f"read “{word}”"))
+                return
+        if not content:
+            return
+        try:
+            value = profile.check(message.text.strip())
+        except InvalidValue as exc:
+            refusals.append(Refusal(asked, str(exc)))
+            return
+        proposals.append(Proposal(asked, value, "asked", message.text))
+
+    # -- a pending question ----------------------------------------------------------
+
+    def _resolve_pending(self, state: State, message: Message, today: dt.date
+                         ) -> Proposal | None:
+        pending = state.pending
+        words = [w for w in message.words if w not in FILLER or w in ORDINALS]
+        if pending.input == "":
+            # Which input was the value for? "the rate", "years"
+            names = set()
+            probe = Message.of(message.text)
+            for first, last, hits in self._aliases(probe):
+                names |= hits & set(pending.options)
+            rest = [t.text for i, t in enumerate(probe.tokens) if probe.free(i)
+                    and t.kind != "sym" and t.text not in FILLER]
+            if len(names) == 1 and not rest:
+                name = names.pop()
+                sub_p, sub_r, sub_c = [], [], []
+                self._value_for(self.profile.inputs[name], pending.text, today, "choice",
+                                sub_p, sub_r, sub_c)
+                if sub_p:
+                    for index, token in enumerate(message.tokens):
+                        message.take(index, index)
+                    return sub_p[0]
+            return None
+        options = list(pending.options)
+        pick = None
+        ordinal = next((ORDINALS[w] for w in words if w in ORDINALS), None)
+        if ordinal is not None and len(words) <= 3:
+            index = ordinal - 1 if ordinal > 0 else len(options) - 1
+            if 0 <= index < len(options):
+                pick = options[index]
+        if pick is None:
+            profile = self.profile.inputs[pending.input]
+            sub_p, sub_r, sub_c = [], [], []
+            self._value_for(profile, message.text, today, "choice", sub_p, sub_r, sub_c)
+            if sub_p and sub_p[0].value in options:
+                pick = sub_p[0].value
+            elif sub_c:
+                common = [o for o in sub_c[0].options if o in options]
+                pick = common[0] if len(common) == 1 else None
+            if pick is None and profile.kind == "date":
+                for word in words:
+                    from agentgate.extraction.dates import month_of
+                    month = month_of(word)
+                    hits = [o for o in options if month and int(o[5:7]) == month[0]]
+                    if len(hits) == 1:
+                        pick = hits[0]
+            if pick is None and profile.numeric and len(options) == 2:
+                if {"bigger", "larger", "higher", "more", "thousand", "thousands"} & set(words):
+                    pick = max(options)
+                elif {"smaller", "lower", "less"} & set(words):
+                    pick = min(options)
+        if pick is None:
+            return None
+        for index in range(len(message.tokens)):
+            message.take(index, index)
+        return Proposal(pending.input, pick, "choice", message.text)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _propose_found(self, name: str, item: _Found, evidence: str, proposals, refusals,
+                       choices) -> None:
+        self._propose(self.profile.inputs[name], item, evidence, proposals, refusals,
+                      choices)
+
+    def _propose(self, profile: InputProfile, item: _Found, evidence: str, proposals,
+                 refusals, choices) -> None:
+        if item.problem:
+            refusals.append(Refusal(profile.name, item.problem))
+            return
+        factor: Any = 1
+        note = None
+        if item.kind == "number":
+            if item.extra.get("ordinal") and profile.options is not None:
+                option = profile.options.ordinal.get(item.readings[0])
+                if option is not None:
+                    proposals.append(Proposal(profile.name, option, evidence, item.text))
+                    return
+            takes, factor = profile.takes_unit(item.unit)
+            if not takes:
+                refusals.append(Refusal(profile.name, f"“{item.text}” is not "
+                                        f"{_kind_phrase(profile)}"))
+                return
+            if factor is None:
+                target = profile.unit or "the unit asked for"
+                refusals.append(Refusal(profile.name, f"“{item.text}” can't be turned into "
+                                        f"an exact number of {target}; please give it in "
+                                        f"{target}"))
+                return
+            if factor != 1 and item.unit != profile.unit:
+                note = f"from {item.text}"
+        values, reasons = [], []
+        for raw in item.readings:
+            candidate = _convert(raw, factor) if item.kind == "number" else raw
+            try:
+                checked = profile.check(candidate)
+            except InvalidValue as exc:
+                if item.kind == "number" and factor != 1 and isinstance(candidate, float) \
+                        and profile.kind == "integer":
+                    reasons.append(f"{item.text} is {shown(candidate)} {profile.unit}, not a "
+                                   f"whole number; please give a whole number of "
+                                   f"{profile.unit}")
+                else:
+                    reasons.append(str(exc))
+                continue
+            if checked not in values:
+                values.append(checked)
+        if not values and item.kind == "number":
+            for raw in item.extra.get("fallback", ()):
+                try:
+                    values.append(profile.check(_convert(raw, factor)))
+                    note = f"read “{item.text}” as {shown(values[-1])}"
+                except InvalidValue:
+                    continue
+        if not values:
+            refusals.append(Refusal(profile.name, reasons[0] if reasons else "not valid"))
+            return
+        if len(values) == 1 and item.kind == "number" and evidence != "named" and \
+                _implausibly_small(
+                profile, item, values[0]):
+            values += [v for v in (values[0] * 1000, values[0] * 1_000_000)
+                       if profile.fits(v)][:1 if values[0] >= 100 else 2]
+        if len(values) > 1:
+            choices.append(Choice(profile.name, tuple(values), item.text))
+            return
+        if item.fuzzy:
+            note = f"read “{item.text}”"
+        if len(item.readings) > 1 and len(values) == 1:
+            note = note or f"read “{item.text}” as {shown(values[0])}"
+        proposals.append(Proposal(profile.name, values[0], evidence, item.text, note,
+                                  relative=item.relative))
+
+    def _residue(self, message: Message) -> int:
+        """How many words of the message no mention, filler or workflow word explains."""
+        count = 0
+        for index, token in enumerate(message.tokens):
+            if not message.free(index) or token.kind == "sym":
+                continue
+            if token.text in FILLER or token.text in self.profile.vocabulary:
+                continue
+            if token.kind == "num":
+                count += 1
+                continue
+            count += 1
+        return count
+
+    def _topic(self, aliases, found, asked) -> str | None:
+        for first, last, names in aliases:
+            if len(names) == 1:
+                return next(iter(names))
+        for item in found:
+            if len(item.homes) == 1:
+                return item.homes[0]
+        return asked
+
+
+# -- small helpers ---------------------------------------------------------------------
+
+def _convert(value: Any, factor: Any) -> Any:
+    if factor in (1, None):
+        return value
+    return tidy(float(Fraction(str(value)) * factor))
+
+
+def _squash(name: str) -> str:
+    return "".join(c for c in name.lower() if c not in " _-")
+
+
+def _value_end(text: str) -> int:
+    """Where a named value ends: at a comma, semicolon, line break or ' and '."""
+    cut = len(text)
+    for mark in (",", ";", "\n", " and ", " & "):
+        position = text.find(mark, 1 if mark != "\n" else 0)
+        if mark == "," and position > 0 and position + 1 < len(text) and \
+                text[position - 1].isdigit() and text[position + 1].isdigit():
+            position = text.find(mark, position + 4) if text[position + 1:position + 4] \
+                .isdigit() else position
+        if 0 < position < cut:
+            cut = position
+    return cut
+
+
+def _span_text(message: Message, first: int, last: int) -> str:
+    return message.text[message.tokens[first].start:message.tokens[last].end]
+
+
+def _phrases(message: Message, table: dict[tuple[str, ...], Any]):
+    words = [t.text for t in message.tokens]
+    longest = max(len(p) for p in table)
+    index = 0
+    while index < len(words):
+        for length in range(longest, 0, -1):
+            key = tuple(words[index:index + length])
+            if len(key) == length and key in table and all(
+                    message.free(i) for i in range(index, index + length)):
+                yield (index, index + length - 1), table[key]
+                index += length - 1
+                break
+        index += 1
+
+
+def _yes_no(message: Message) -> bool | None:
+    words = message.words
+    if not words:
+        return None
+    head = words[0]
+    two = " ".join(words[:2])
+    if two in YES or head in YES:
+        return True
+    if two in NO or head in NO:
+        return False
+    return None
+
+
+def _strip_filler_edges(text: str) -> str:
+    cleaned = text.strip().strip(".!?,;:").strip()
+    lowered = cleaned.lower()
+    for prefix in ("i'd like ", "i would like ", "i want ", "let's say ", "lets say ",
+                   "it's ", "its ", "it is ", "make it ", "i think ", "maybe ", "the ",
+                   "a ", "an "):
+        if lowered.startswith(prefix) and len(cleaned) > len(prefix):
+            cleaned, lowered = cleaned[len(prefix):], lowered[len(prefix):]
+    for suffix in (" please", " thanks", " thank you", " pls", " one", " i think"):
+        if lowered.endswith(suffix) and len(cleaned) > len(suffix):
+            cleaned, lowered = cleaned[:-len(suffix)], lowered[:-len(suffix)]
+    return cleaned.strip()
+
+
+def _looks_like_noun(word: str) -> bool:
+    return word.isalpha() and len(word) > 2 and word not in ("and", "or", "but", "then",
+                                                             "please", "thanks")
+
+
+def _kind_phrase(profile: InputProfile) -> str:
+    if profile.unit:
+        return f"a number of {profile.unit}"
+    return {"integer": "a whole number", "number": "a number", "year": "a year"}.get(
+        profile.kind, f"a {profile.kind}")
+
+
+def _implausibly_small(profile: InputProfile, item: _Found, value: Any) -> bool:
+    """'350' for a mortgage whose example is 250,000: 350, or 350 thousand?"""
+    if profile.unit != "currency" or item.unit is not None or item.extra.get("scaled") \
+            or item.extra.get("spelled") or not isinstance(value, (int, float)):
+        return False
+    examples = [e for e in profile.spec.examples if isinstance(e, (int, float))]
+    return bool(examples) and 0 < value < min(min(examples) / 100, 1000)
+
+
+def _unique_matching(items: list[_Found], targets: list[str], asked: str | None):
+    """The only way to give each loose number its own fitting input, or None."""
+    if not items or len(items) > len(targets) or len(items) > 5:
+        return None
+    found = []
+    for chosen in itertools.permutations(targets, len(items)):
+        if all(name in item.homes for item, name in zip(items, chosen)):
+            found.append(list(zip(items, chosen)))
+            if len(found) > 1:
+                break
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1 and len(items) == len(targets):
+        # Several fits: in the order the questions are asked, if that fits.
+        in_order = list(zip(items, targets))
+        if all(name in item.homes for item, name in in_order) and asked == targets[0]:
+            return None
+    return None
+
+
+def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
+    seen: dict[str, Proposal] = {}
+    for proposal in proposals:
+        seen.setdefault(proposal.input, proposal)
+    return list(seen.values())
+
+
+__all__ = ["OfflineReader", "Pending"]

@@ -6,6 +6,7 @@ broken file never stops the others from loading.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
+from agentgate.extraction.profile import WorkflowProfile
 from agentgate.workflow.model import NAME_PATTERN, EnvValue, QueryInput, WorkflowFile
 from agentgate.workflow.graph import Graph, GraphBuilder, json_path, pydantic_message
 from agentgate.workflow.nodes import Node
@@ -52,6 +54,19 @@ class Workflow:
     graph: Graph = field(repr=False)
     source: Path
     created: int
+    confirm: bool = False
+    profile: WorkflowProfile = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.profile is None:
+            texts = [self.title, self.description]
+            self.profile = WorkflowProfile(self.inputs, list(self.fixed), texts)
+
+    @functools.cached_property
+    def extraction_model(self):
+        """The internal LLM's response model for this workflow version (built on first use)."""
+        from agentgate.extraction.schema import extraction_model
+        return extraction_model(self)
 
     @property
     def nodes(self) -> dict[str, Node]:
@@ -135,7 +150,8 @@ class _Checker:
                                            "digits, '.', '_' and '-')")])
         return Workflow(name=name, title=spec.title or name.replace("-", " ").title(),
                         description=spec.description, inputs=dict(spec.inputs), fixed=fixed,
-                        graph=graph, source=path, created=int(path.stat().st_mtime))
+                        graph=graph, source=path, created=int(path.stat().st_mtime),
+                        confirm=spec.confirm)
 
     def _check_defaults(self) -> None:
         """A default must be a valid answer; each enum option must at least be of the type."""

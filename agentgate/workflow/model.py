@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agentgate.extraction.units import canonical_unit
+
 InputType = Literal["string", "number", "integer", "boolean", "date", "array"]
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 IDENT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
@@ -38,6 +40,12 @@ class QueryInput(Strict):
                                         "latest date as YYYY-MM-DD.")
     pattern: str | None = Field(None, description="Regular expression a string must match.")
     examples: list[Any] = Field(default_factory=list, description="Example values.")
+    unit: str | None = Field(None, description="What the number counts, e.g. `years`, "
+                             "`months`, `percent`, `currency`, `kg`, `people`; answers in a "
+                             "compatible unit are converted when exact. Inferred from the "
+                             "name, description and question when absent.")
+    aliases: list[str] = Field(default_factory=list, description="Words that name this "
+                               "input in a message, e.g. `rate`, `interest`, `APR`.")
 
     @property
     def required(self) -> bool:
@@ -45,6 +53,11 @@ class QueryInput(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "QueryInput":
+        if self.unit is not None:
+            if self.type not in ("number", "integer"):
+                raise ValueError("`unit` applies only to number and integer inputs")
+            self.unit = canonical_unit(self.unit)
+        self.aliases = [alias.strip() for alias in self.aliases if alias.strip()]
         if self.pattern is not None:
             if self.type not in ("string", "array"):
                 raise ValueError("`pattern` applies only to string and array inputs")
@@ -121,6 +134,8 @@ class WorkflowFile(Strict):
                                   "`{\"env\": NAME, \"default\": ...}`.")
     nodes: list[NodeSpec] = Field(..., min_length=1, description="The steps of the workflow.")
     output: str = Field(..., description="Id of the node whose result is the answer.")
+    confirm: bool = Field(False, description="Show every value and ask before running "
+                          "(for workflows with side effects).")
 
     @model_validator(mode="after")
     def _names(self) -> "WorkflowFile":

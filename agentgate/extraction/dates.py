@@ -1,0 +1,467 @@
+"""Dates in a message: ISO and numeric dates, dates with month names (misspelt ones too),
+relative dates ("next tuesday", "in 3 weeks", "tomorrow"), a day of the month ("the 20th"),
+the end of a month and a few holidays.
+
+A date without a year is its next occurrence from `today`. When a form has two readings
+("5/6/2027": 5 June or 6 May; "next saturday" said on a Friday: tomorrow or in eight days)
+both are kept, and the reader asks. Only called for workflows with date inputs.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from agentgate.extraction.lexicon import (HOLIDAYS, MONTH_ABBREVIATIONS, MONTHS, ONES,
+                                          ORDINALS, TENS, WEEKDAY_ABBREVIATIONS, WEEKDAYS)
+from agentgate.extraction.numbers import Token
+
+DATE_ORDERS = ("ask", "dmy", "mdy")
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    text: str
+    values: tuple[dt.date, ...]   # several when the form is ambiguous; empty when invalid
+    relative: bool = False
+    first_token: int = 0
+    last_token: int = 0
+    fuzzy: str | None = None      # a misspelt month read as this month name
+    problem: str | None = None    # "30 February 2027 is not a date"
+
+    @property
+    def value(self) -> dt.date:
+        return self.values[0]
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.values) > 1
+
+
+def month_of(word: str, fuzzy: bool = True) -> tuple[int, bool] | None:
+    """(month number, whether it was a fuzzy match) for a month name or abbreviation."""
+    word = word.rstrip(".")
+    if word in MONTHS:
+        return MONTHS.index(word) + 1, False
+    if word in MONTH_ABBREVIATIONS:
+        return MONTH_ABBREVIATIONS[word], False
+    if not fuzzy or len(word) < 5:
+        return None
+    best = None
+    for number, name in enumerate(MONTHS, 1):
+        limit = 1 if len(name) <= 5 else 2
+        distance = DamerauLevenshtein.distance(word, name, score_cutoff=limit)
+        if distance <= limit and (best is None or distance < best[1]):
+            best = (number, distance)
+    return (best[0], True) if best else None
+
+
+def weekday_of(word: str) -> int | None:
+    if word in WEEKDAYS:
+        return WEEKDAYS.index(word)
+    if word.endswith("s") and word[:-1] in WEEKDAYS:
+        return WEEKDAYS.index(word[:-1])
+    if word in WEEKDAY_ABBREVIATIONS:
+        return WEEKDAY_ABBREVIATIONS[word]
+    if len(word) >= 5:
+        for index, name in enumerate(WEEKDAYS):
+            if DamerauLevenshtein.distance(word, name, score_cutoff=2) <= 2:
+                return index
+    return None
+
+
+def _day_number(token: Token) -> int | None:
+    if token.kind == "num" and token.text.isdigit() and 1 <= int(token.text) <= 31 and (
+            not token.tail):
+        return int(token.text)
+    if token.kind == "word" and token.text in ORDINALS and ORDINALS[token.text] > 0:
+        return ORDINALS[token.text]
+    return None
+
+
+def _year_number(token: Token) -> int | None:
+    if token.kind == "num" and token.text.isdigit() and not token.tail and not token.ordinal:
+        if len(token.text) == 4 and 1800 <= int(token.text) <= 2300:
+            return int(token.text)
+    return None
+
+
+def _make(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _next_occurrence(today: dt.date, month: int, day: int) -> dt.date | None:
+    for year in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
+        found = _make(year, month, day)
+        if found is not None and found >= today:
+            return found
+    return None
+
+
+_ISO = re.compile(r"(?<![\d.,/-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d/-]|\.\d)")
+_NUMERIC = re.compile(r"(?<![\d.,/-])(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?"
+                      r"(?![\d/-]|\.\d|,\d)")
+
+
+class DateReader:
+    """Finds dates in one message, relative to `today`, reading d/m/y orders per `order`."""
+
+    def __init__(self, today: dt.date, order: str = "ask"):
+        self.today, self.order = today, order
+
+    def find(self, lower: str, tokens: list[Token], taken: set[int]) -> list[DateMention]:
+        found: list[DateMention] = []
+        used: set[int] = set(taken)
+        for mention in self._numeric(lower, tokens) + self._worded(lower, tokens):
+            span = set(range(mention.first_token, mention.last_token + 1))
+            if span & used:
+                continue
+            used |= span
+            found.append(mention)
+        return _share_years(sorted(found, key=lambda mention: mention.start))
+
+    # -- numeric forms ---------------------------------------------------------------
+
+    def _numeric(self, lower: str, tokens: list[Token]) -> list[DateMention]:
+        found = []
+        for match in _ISO.finditer(lower):
+            year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
+            date = _make(year, month, day)
+            found.append(self._mention(lower, tokens, match.start(), match.end(),
+                                       (date,) if date else (), problem=None if date else
+                                       f"{match.group(0)} is not a date"))
+        for match in _NUMERIC.finditer(lower):
+            separator, year_text = match.group(2), match.group(4)
+            if separator != "/" and year_text is None:
+                continue  # "6.5" and "5-6" are numbers, not dates
+            first, second = int(match.group(1)), int(match.group(3))
+            readings = []
+            orders = {"dmy": [(second, first)], "mdy": [(first, second)],
+                      "ask": [(second, first), (first, second)]}[self.order]
+            if first > 12 or second > 12:
+                orders = [(m, d) for m, d in ((second, first), (first, second)) if m <= 12]
+            for month, day in orders:
+                date = self._with_year(month, day, year_text)
+                if date is not None and date not in readings:
+                    readings.append(date)
+            problem = None if readings else f"{match.group(0)} is not a date"
+            found.append(self._mention(lower, tokens, match.start(), match.end(),
+                                       tuple(readings), relative=year_text is None,
+                                       problem=problem))
+        return found
+
+    def _with_year(self, month: int, day: int, year_text: str | None) -> dt.date | None:
+        if year_text is None:
+            return _next_occurrence(self.today, month, day)
+        year = int(year_text)
+        if len(year_text) == 2:
+            year += 2000
+        return _make(year, month, day)
+
+    def _mention(self, lower: str, tokens: list[Token], start: int, end: int,
+                 values: tuple, relative: bool = False, problem: str | None = None,
+                 fuzzy: str | None = None) -> DateMention:
+        inside = [i for i, t in enumerate(tokens) if t.start >= start and t.end <= end]
+        if not inside:
+            inside = [i for i, t in enumerate(tokens) if t.start < end and t.end > start]
+        return DateMention(start, end, lower[start:end], values, relative, inside[0],
+                           inside[-1], fuzzy, problem)
+
+    # -- forms with words ------------------------------------------------------------
+
+    def _worded(self, lower: str, tokens: list[Token]) -> list[DateMention]:
+        found = []
+        index = 0
+        while index < len(tokens):
+            mention = (self._month_form(lower, tokens, index)
+                       or self._relative(lower, tokens, index))
+            if mention is not None:
+                found.append(mention)
+                index = mention.last_token + 1
+            else:
+                index += 1
+        return found
+
+    def _span(self, lower: str, tokens: list[Token], first: int, last: int, values: tuple,
+              relative: bool = False, fuzzy: str | None = None,
+              problem: str | None = None) -> DateMention:
+        start, end = tokens[first].start, tokens[last].end
+        return DateMention(start, end, lower[start:end], values, relative, first, last, fuzzy,
+                           problem)
+
+    def _month_form(self, lower: str, tokens: list[Token], index: int) -> DateMention | None:
+        """'[weekday] [the] 1st [of] May [2027]', 'May [the] 1st[,] [2027]', 'end of May'."""
+        token = tokens[index]
+        day = _day_number(token) if token.kind == "num" or token.text in ORDINALS else None
+        if token.kind == "num" and not token.ordinal and token.tail:
+            return None
+        if day is not None:
+            probe = index + 1
+            if probe < len(tokens) and tokens[probe].text == "of":
+                probe += 1
+            month = month_of(tokens[probe].text) if probe < len(tokens) and tokens[
+                probe].kind == "word" else None
+            if month is None:
+                return self._day_only(lower, tokens, index, day)
+            return self._finish(lower, tokens, self._back(tokens, index), probe, month, day)
+        if token.kind != "word":
+            return None
+        month = month_of(token.text)
+        if month is None:
+            return None
+        probe = index + 1
+        if probe < len(tokens) and tokens[probe].text == "the":
+            probe += 1
+        if probe < len(tokens):
+            day = _day_number(tokens[probe])
+            if day is not None and tokens[probe].kind == "num" and tokens[probe].tail:
+                day = None
+            if day is not None and not (probe + 1 < len(tokens) and tokens[probe + 1].text in (
+                    ":",)) and _year_number(tokens[probe]) is None:
+                return self._finish(lower, tokens, self._back(tokens, index), probe, month,
+                                    day, month_first=True)
+        # A month with no day: "end of January 2027", "beginning of March".
+        before = [t.text for t in tokens[max(0, index - 3):index]]
+        if "end" in before or "start" in before or "beginning" in before:
+            first = index - 1 - before[::-1].index("end" if "end" in before else (
+                "start" if "start" in before else "beginning"))
+            year_token = tokens[index + 1] if index + 1 < len(tokens) else None
+            year = _year_number(year_token) if year_token else None
+            last = index + (1 if year else 0)
+            if "end" in before:
+                day = calendar.monthrange(year or self.today.year, month[0])[1]
+            else:
+                day = 1
+            date = _make(year, month[0], day) if year else _next_occurrence(
+                self.today, month[0], day)
+            if date is None:
+                return None
+            if first > 0 and tokens[first - 1].text == "the":
+                first -= 1
+            return self._span(lower, tokens, first, last, (date,), relative=year is None,
+                              fuzzy=MONTHS[month[0] - 1] if month[1] else None)
+        return None
+
+    def _back(self, tokens: list[Token], index: int) -> int:
+        """Include a leading 'the' and a weekday before the date."""
+        first = index
+        if first > 0 and tokens[first - 1].text == "the":
+            first -= 1
+        if first > 0 and tokens[first - 1].text == ",":
+            if first > 1 and weekday_of(tokens[first - 2].text) is not None:
+                return first - 2
+        if first > 0 and weekday_of(tokens[first - 1].text) is not None and \
+                tokens[first - 1].kind == "word":
+            first -= 1
+        return first
+
+    def _finish(self, lower: str, tokens: list[Token], first: int, last: int,
+                month: tuple[int, bool], day: int, month_first: bool = False
+                ) -> DateMention | None:
+        probe = last + 1
+        if probe < len(tokens) and tokens[probe].text == ",":
+            probe += 1
+        year = _year_number(tokens[probe]) if probe < len(tokens) else None
+        if year is not None:
+            last = probe
+            date = _make(year, month[0], day)
+        else:
+            date = _next_occurrence(self.today, month[0], day)
+        fuzzy = MONTHS[month[0] - 1] if month[1] else None
+        if date is None:
+            name = MONTHS[month[0] - 1].capitalize()
+            return self._span(lower, tokens, first, last, (), problem=f"{day} {name}"
+                              f"{' ' + str(year) if year else ''} is not a date", fuzzy=fuzzy)
+        return self._span(lower, tokens, first, last, (date,), relative=year is None,
+                          fuzzy=fuzzy)
+
+    def _day_only(self, lower: str, tokens: list[Token], index: int, day: int
+                  ) -> DateMention | None:
+        """'the 20th', 'on the 3rd': the next such day of a month."""
+        token = tokens[index]
+        ordinal = token.ordinal or token.kind == "word"
+        if not ordinal or index == 0 or tokens[index - 1].text != "the":
+            return None
+        if token.kind == "word" and token.text == "last":
+            return None
+        if index + 1 < len(tokens) and tokens[index + 1].kind == "word" and (
+                weekday_of(tokens[index + 1].text) is not None or tokens[index + 1].text in (
+                "one", "time", "week", "weekend", "day", "night", "nights", "option")):
+            return None
+        candidates = []
+        year, month = self.today.year, self.today.month
+        for _ in range(13):
+            date = _make(year, month, day)
+            if date is not None and date >= self.today:
+                candidates.append(date)
+                break
+            month += 1
+            if month == 13:
+                year, month = year + 1, 1
+        if not candidates:
+            return None
+        return self._span(lower, tokens, index - 1, index, tuple(candidates), relative=True)
+
+    def _relative(self, lower: str, tokens: list[Token], index: int) -> DateMention | None:
+        words = [t.text for t in tokens[index:index + 6]]
+        today = self.today
+        simple = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1,
+                  "tomorow": 1, "tommorow": 1, "tommorrow": 1, "yesterday": -1}
+        phrases = [(["the", "day", "after", "tomorrow"], 2), (["day", "after", "tomorrow"], 2),
+                   (["the", "day", "before", "yesterday"], -2),
+                   (["day", "before", "yesterday"], -2)]
+        for phrase, days in phrases:
+            if words[:len(phrase)] == phrase:
+                return self._span(lower, tokens, index, index + len(phrase) - 1,
+                                  (today + dt.timedelta(days=days),), relative=True)
+        if words[0] in simple:
+            return self._span(lower, tokens, index, index, (today + dt.timedelta(
+                days=simple[words[0]]),), relative=True)
+        holiday = self._holiday(lower, tokens, index, words)
+        if holiday is not None:
+            return holiday
+        offset = self._offset(words)
+        if offset is not None:
+            length, date = offset
+            return self._span(lower, tokens, index, index + length - 1, (date,), relative=True)
+        return self._weekday(lower, tokens, index, words)
+
+    def _holiday(self, lower, tokens, index, words) -> DateMention | None:
+        for length in (3, 2, 1):
+            if len(words) < length:
+                continue
+            phrase = " ".join(words[:length])
+            if phrase in HOLIDAYS:
+                month, day = HOLIDAYS[phrase]
+                last = index + length - 1
+                if last + 1 < len(tokens) and tokens[last + 1].text == "day" and length == 1:
+                    last += 1
+                year = _year_number(tokens[last + 1]) if last + 1 < len(tokens) else None
+                if year:
+                    last += 1
+                date = _make(year, month, day) if year else _next_occurrence(self.today, month,
+                                                                              day)
+                return self._span(lower, tokens, index, last, (date,), relative=year is None)
+        return None
+
+    def _offset(self, words: list[str]) -> tuple[int, dt.date] | None:
+        """'in 3 days', 'in a week', '10 days from now', 'a fortnight from today'."""
+        count, length = None, 0
+        start = 1 if words and words[0] == "in" else 0
+        if len(words) <= start:
+            return None
+        first = words[start]
+        if first.isdigit() and len(first) <= 3:
+            count, length = int(first), start + 1
+        elif first in ONES or first in TENS:
+            count, length = (ONES.get(first) or TENS.get(first)), start + 1
+        elif first in ("a", "an", "one"):
+            count, length = 1, start + 1
+        if count is None or length >= len(words):
+            return None
+        unit = words[length]
+        sizes = {"day": 1, "days": 1, "week": 7, "weeks": 7, "fortnight": 14,
+                 "fortnights": 14, "month": "m", "months": "m", "year": "y", "years": "y"}
+        if unit not in sizes:
+            return None
+        length += 1
+        tail = words[length:length + 2]
+        if start == 0:
+            if tail[:2] in (["from", "now"], ["from", "today"]) or tail[:1] == ["later"]:
+                length += 2 if tail[:1] == ["from"] else 1
+            elif tail[:1] == ["time"]:
+                length += 1
+            else:
+                return None
+        size = sizes[unit]
+        today = self.today
+        if size == "m" or size == "y":
+            months = count * (12 if size == "y" else 1)
+            month_index = today.month - 1 + months
+            year, month = today.year + month_index // 12, month_index % 12 + 1
+            day = min(today.day, calendar.monthrange(year, month)[1])
+            return length, dt.date(year, month, day)
+        return length, today + dt.timedelta(days=count * size)
+
+    def _weekday(self, lower, tokens, index, words) -> DateMention | None:
+        """'next tuesday', 'this friday', 'on monday', 'tuesday next week'."""
+        modifier = None
+        first = index
+        if words[0] in ("next", "this", "coming", "last", "on") and len(words) > 1:
+            modifier, day_word = words[0], words[1]
+            if words[:2] == ["this", "coming"] and len(words) > 2:
+                modifier, day_word = "coming", words[2]
+        else:
+            day_word = words[0]
+        weekday = weekday_of(day_word) if day_word.isalpha() else None
+        if weekday is None or (day_word not in WEEKDAYS and day_word not in
+                               WEEKDAY_ABBREVIATIONS and len(day_word) < 5):
+            return None
+        if day_word.endswith("s") and day_word[:-1] in WEEKDAYS:
+            return None  # "mondays" is a habit, not a date
+        if index > 0 and (tokens[index - 1].text in ORDINALS or tokens[index - 1].ordinal):
+            return None  # "the second monday" is a recurrence, not a date
+        following = tokens[index + 1:index + 4]
+        following = [t for t in following if t.text != ","]
+        if len(following) >= 2 and (
+                (_day_number(following[0]) and following[1].kind == "word"
+                 and month_of(following[1].text)) or
+                (following[0].kind == "word" and month_of(following[0].text)
+                 and _day_number(following[1]))):
+            return None  # "friday 11 december": the date that follows says it
+        last = index + (0 if modifier is None else (2 if words[:2] == ["this", "coming"] else 1))
+        rest = [t.text for t in tokens[last + 1:last + 3]]
+        today = self.today
+        ahead = (weekday - today.weekday()) % 7
+        upcoming = today + dt.timedelta(days=ahead)
+        if rest == ["next", "week"] or rest[:2] == ["after", "next"]:
+            week_start = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7)
+            date = week_start + dt.timedelta(days=weekday)
+            if rest[:2] == ["after", "next"]:
+                date += dt.timedelta(days=7)
+            return self._span(lower, tokens, first, last + 2, (date,), relative=True)
+        if modifier == "last":
+            behind = (today.weekday() - weekday) % 7 or 7
+            return self._span(lower, tokens, first, last, (today - dt.timedelta(days=behind),),
+                              relative=True)
+        if modifier == "next":
+            if ahead == 0:
+                return self._span(lower, tokens, first, last,
+                                  (today + dt.timedelta(days=7),), relative=True)
+            if weekday > today.weekday():
+                # Later this week: "next saturday" may mean it, or the one a week later.
+                return self._span(lower, tokens, first, last,
+                                  (upcoming, upcoming + dt.timedelta(days=7)), relative=True)
+            return self._span(lower, tokens, first, last, (upcoming,), relative=True)
+        return self._span(lower, tokens, first, last, (upcoming,), relative=True)
+
+
+def _share_years(mentions: list[DateMention]) -> list[DateMention]:
+    """'from June 1 to June 9 2028': a date without a year takes the year of the dated one
+    that follows it (the year before, if that would put it after)."""
+    shared = list(mentions)
+    for index in range(len(shared) - 1):
+        current, following = shared[index], shared[index + 1]
+        if not current.relative or following.relative or len(current.values) != 1 or \
+                len(following.values) != 1 or current.text[:1].isdigit() is False and \
+                month_of(current.text.split()[0], fuzzy=False) is None and \
+                not any(month_of(word, fuzzy=False) for word in current.text.split()):
+            continue
+        anchor = following.value
+        date = _make(anchor.year, current.value.month, current.value.day)
+        if date is not None and date > anchor:
+            date = _make(anchor.year - 1, current.value.month, current.value.day)
+        if date is not None:
+            shared[index] = DateMention(current.start, current.end, current.text, (date,),
+                                        False, current.first_token, current.last_token,
+                                        current.fuzzy, current.problem)
+    return shared

@@ -1,0 +1,125 @@
+"""Finding an enum input's options in a message: exact words and phrases, plurals, spelling
+variants, weekday abbreviations, ordinals written as digits, and (on request) misspellings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from agentgate.extraction.lexicon import (FILLER, ORDINALS, WEEKDAY_ABBREVIATIONS, WEEKDAYS)
+from agentgate.extraction.numbers import Token
+
+_ORDINAL_DIGITS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", 6: "6th", 7: "7th",
+                   8: "8th", 9: "9th", 10: "10th"}
+
+
+@dataclass(frozen=True)
+class OptionMention:
+    input: str
+    option: str
+    start: int
+    end: int
+    first_token: int
+    last_token: int
+    fuzzy: bool = False
+    text: str = ""
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()))
+
+
+class OptionMatcher:
+    """The options of one enum input, compiled once per workflow version."""
+
+    def __init__(self, input_name: str, options: list):
+        self.input = input_name
+        self.options = [str(option) for option in options]
+        self.phrases: dict[tuple[str, ...], str] = {}
+        for option in self.options:
+            words = _words(option)
+            if not words:
+                continue
+            self._add(words, option)
+            self._add(tuple(words[:-1]) + (words[-1] + "s",), option)
+            self._add(tuple(words[:-1]) + (words[-1] + "es",), option)
+            if len(words) > 1:
+                self._add(("".join(words),), option)
+            low = option.lower()
+            if low in WEEKDAYS:
+                for short, index in WEEKDAY_ABBREVIATIONS.items():
+                    if WEEKDAYS[index] == low:
+                        self._add((short,), option)
+            if low in ORDINALS and ORDINALS[low] in _ORDINAL_DIGITS:
+                self._add((_ORDINAL_DIGITS[ORDINALS[low]],), option)
+        self.longest = max((len(p) for p in self.phrases), default=1)
+        self.ordinal = {ORDINALS[o.lower()]: o for o in self.options if o.lower() in ORDINALS}
+
+    def _add(self, words: tuple[str, ...], option: str) -> None:
+        if words and self.phrases.get(words, option) == option:
+            self.phrases[words] = option
+        elif words in self.phrases:
+            self.phrases[words] = ""  # two options share this spelling: it names neither
+
+    def find(self, tokens: list[Token], taken: set[int]) -> list[OptionMention]:
+        found = []
+        index = 0
+        while index < len(tokens):
+            match = None
+            for length in range(min(self.longest, len(tokens) - index), 0, -1):
+                span = range(index, index + length)
+                if any(i in taken for i in span) or any(tokens[i].kind == "sym"
+                                                        for i in span):
+                    continue
+                words = tuple(_token_word(tokens[i]) for i in span)
+                option = self.phrases.get(words)
+                if option:
+                    match = OptionMention(self.input, option, tokens[index].start,
+                                          tokens[index + length - 1].end, index,
+                                          index + length - 1, text=" ".join(words))
+                    break
+            if match is not None:
+                found.append(match)
+                index = match.last_token + 1
+            else:
+                index += 1
+        return found
+
+    def fuzzy(self, word: str) -> str | None:
+        """The one option `word` is a likely misspelling of (5+ letters, 1-2 edits)."""
+        if len(word) < 4 or word in FILLER:
+            return None
+        hits = set()
+        for words, option in self.phrases.items():
+            if not option or len(words) != 1 or len(words[0]) < 4:
+                continue
+            limit = 1 if len(words[0]) <= 5 else 2
+            if DamerauLevenshtein.distance(word, words[0], score_cutoff=limit) <= limit:
+                hits.add(option)
+        if len(hits) == 1:
+            return hits.pop()
+        prefixes = {o for o in self.options if len(word) >= 3 and o.lower().startswith(word)}
+        return prefixes.pop() if len(prefixes) == 1 else None
+
+    def prefix(self, word: str) -> str | None:
+        """The one option starting with `word` (3+ letters): 'thurs', 'fam'."""
+        if len(word) < 3:
+            return None
+        hits = {o for o in self.options if o.lower().startswith(word)}
+        return hits.pop() if len(hits) == 1 else None
+
+
+def _token_word(token: Token) -> str:
+    if token.kind == "num":
+        return token.text + ("" if not token.ordinal else _ordinal_suffix(token.text))
+    return token.text
+
+
+def _ordinal_suffix(digits: str) -> str:
+    number = int(digits) if digits.isdigit() else 0
+    if 10 <= number % 100 <= 20:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
