@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench validate schema clean
+.PHONY: help install run test bench eval validate schema clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ test: $(STAMP) ## run the test suite
 
 bench: $(STAMP) ## run the benchmarks in tests/bench (ratios, not a pass/fail gate)
 	$(BIN)/python -m pytest -q -s tests/bench -p no:cacheprovider
+
+eval: $(STAMP) ## score the reader on tests/conversations (AGENTGATE_LLM_BASE_URL: with that LLM)
+	$(BIN)/agentgate eval tests/conversations $(ARGS)
 
 validate: $(STAMP) ## check the workflow files
 	$(BIN)/agentgate validate

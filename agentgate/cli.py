@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     # instructor logs each failed call with the provider's error text; agentgate logs its
     # own one-line summary of every failed attempt instead.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    for name in ("httpx", "httpx2", "openai"):  # one line per internal LLM request is noise
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
     if args.command == "serve":
         return _serve(settings)
     if args.command == "validate":

@@ -139,14 +139,15 @@ class DateReader:
             found.append(self._mention(lower, tokens, match.start(), match.end(),
                                        (date,) if date else (), problem=None if date else
                                        f"{match.group(0)} is not a date"))
-        for match in _NUMERIC.finditer(lower):
-            separator, year_text = match.group(2), match.group(4)
-            if separator != "/" and year_text is None:
-                continue  # "6.5" and "5-6" are numbers, not dates
+        matches = [m for m in _NUMERIC.finditer(lower)
+                   if m.group(2) == "/" or m.group(4) is not None]  # "6.5", "5-6": numbers
+        order = self.order if self.order != "ask" else _order_said(lower, matches)
+        for match in matches:
+            year_text = match.group(4)
             first, second = int(match.group(1)), int(match.group(3))
             readings = []
             orders = {"dmy": [(second, first)], "mdy": [(first, second)],
-                      "ask": [(second, first), (first, second)]}[self.order]
+                      "ask": [(second, first), (first, second)]}[order]
             if first > 12 or second > 12:
                 orders = [(m, d) for m, d in ((second, first), (first, second)) if m <= 12]
             for month, day in orders:
@@ -410,6 +411,8 @@ class DateReader:
             return None  # "mondays" is a habit, not a date
         if index > 0 and (tokens[index - 1].text in ORDINALS or tokens[index - 1].ordinal):
             return None  # "the second monday" is a recurrence, not a date
+        if modifier is None and index > 0 and tokens[index - 1].text == "the":
+            return None  # "the friday after that": which one is not said
         following = tokens[index + 1:index + 4]
         following = [t for t in following if t.text != ","]
         if len(following) >= 2 and (
@@ -465,3 +468,20 @@ def _share_years(mentions: list[DateMention]) -> list[DateMention]:
                                         False, current.first_token, current.last_token,
                                         current.fuzzy, current.problem)
     return shared
+
+
+def _order_said(lower: str, matches: list[re.Match]) -> str:
+    """The day/month order a message shows: a date only one order can read ('12/25/2026'),
+    or words like 'US format'; 'ask' when nothing tells."""
+    if re.search(r"\b(?:us|american|month first|mm/dd)\b", lower):
+        return "mdy"
+    if re.search(r"\b(?:uk|european|day first|dd/mm)\b", lower):
+        return "dmy"
+    orders = set()
+    for match in matches:
+        first, second = int(match.group(1)), int(match.group(3))
+        if first > 12 >= second:
+            orders.add("dmy")
+        elif second > 12 >= first:
+            orders.add("mdy")
+    return orders.pop() if len(orders) == 1 else "ask"

@@ -29,7 +29,7 @@ UNIT_WORDS = {
     "quid": "currency", "gbp": "currency", "yen": "currency", "cad": "currency",
     "aud": "currency", "chf": "currency", "francs": "currency",
     "pound": "pounds", "pounds": "pounds",
-    "people": "people", "person": "people", "persons": "people", "guests": "people",
+    "people": "people", "ppl": "people", "folks": "people", "person": "people", "persons": "people", "guests": "people",
     "guest": "people", "adults": "people", "adult": "people", "pax": "people",
     "of us": "people", "visitors": "people", "travellers": "people", "travelers": "people",
     "kids": "children", "children": "children", "child": "children",
@@ -93,8 +93,10 @@ NEGATIONS = {"no", "not", "without", "don't", "dont", "never", "skip", "no need"
 GREETINGS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "greetings", "good morning",
              "good afternoon", "good evening", "morning", "evening", "hi there",
              "hello there", "hey there", "heya", "sup", "what's up", "whats up", "hola",
-             "bonjour", "ciao")
-THANKS = ("thanks", "thank you", "thx", "ty", "cheers", "ta", "many thanks", "great",
+             "bonjour", "ciao", "happy monday", "happy tuesday", "happy wednesday",
+             "happy thursday", "happy friday", "happy saturday", "happy sunday",
+             "happy new year", "merry christmas", "happy holidays", "good day")
+THANKS = ("thanks", "thank you", "thank u", "thanks u", "tq", "thnx", "thanx", "thx", "ty", "cheers", "ta", "many thanks", "great",
           "perfect", "awesome", "nice", "cool", "brilliant", "lovely", "excellent",
           "wonderful", "amazing", "good", "super", "fantastic", "thanks a lot",
           "thank you so much", "much appreciated", "appreciated", "got it", "noted")
@@ -118,13 +120,21 @@ QUESTION_STARTS = {"what", "what's", "whats", "which", "how", "why", "when", "wh
                    "will", "would", "did", "isn't", "aren't", "wat", "wht"}
 # A question that proposes a value: "how about 10 years?", "what if the rate was 5%?"
 PROPOSING_QUESTIONS = ("how about", "what about", "what if", "and for", "and with",
-                       "and if", "and at", "and over", "and on", "and in", "what would",
-                       "how much would", "how much is", "how long for", "can we do",
-                       "could we do", "can i do", "could i do", "can we make",
-                       "could we make", "can it be", "could it be", "can you do",
-                       "could you do", "can you make", "could you make", "can you try",
-                       "try", "instead", "and", "with", "or", "maybe", "what for",
-                       "and what about", "ok what about", "ok and", "then", "now")
+                       "and if", "and at", "and over", "and on", "and in",
+                       "how long for", "can we do", "could we do", "can i do", "could i do",
+                       "can we make", "could we make", "can it be", "could it be",
+                       "can you do", "could you do", "can you make", "could you make",
+                       "can you try", "try", "instead", "and", "with", "or", "maybe",
+                       "what for", "and what about", "ok what about", "ok and", "then", "now")
+# A request worded as a question: "can i get a suite?"
+REQUESTS = ("can i get", "can i have", "could i get", "could i have", "can we get",
+            "can we have", "could we get", "could we have", "may i have", "can you book",
+            "could you book", "can i book", "can we book", "can i add", "could i add",
+            "can we add", "could we add", "can you add", "add", "i'd like", "id like", "i want",
+            "we want", "we'd like", "please", "i need", "we need", "give me", "book me",
+            "can you calculate", "could you calculate", "can you work out", "can you tell me",
+            "could you tell me", "can you check", "how much is the", "what's the",
+            "what is the")
 
 RESET_PHRASES = ("start over", "start again", "begin again", "restart", "reset",
                  "from the top", "from scratch", "start from scratch", "new calculation",
@@ -175,3 +185,9 @@ values number numbers
 CORRECTION_CUES = ("actually", "sorry", "i meant", "i mean", "meant", "correction",
                    "no wait", "wait", "oops", "make that", "make it", "change", "instead",
                    "rather", "not", "no,", "scratch", "typo", "update", "switch")
+
+# Words after a number that change what it counts: "20% down", "15 years old".
+MEANING_CHANGERS = frozenset({"down", "deposit", "off", "discount", "old", "ago", "tip",
+                              "fee", "fees", "tax", "more", "less", "extra", "longer",
+                              "shorter", "earlier", "later", "late", "early", "behind",
+                              "before", "after", "left", "remaining"})

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from agentgate.extraction.lexicon import (CANCEL_PHRASES, CONFIRM_PHRASES, CORRECTION_CUES,
                                           DECLINE_PHRASES, FILLER, GREETINGS, HELP_WORDS,
-                                          PROPOSING_QUESTIONS, QUESTION_STARTS,
+                                          PROPOSING_QUESTIONS, QUESTION_STARTS, REQUESTS,
                                           RERUN_PHRASES, RESET_PHRASES, THANKS, WAITS)
 from agentgate.extraction.numbers import Token, tokenize
 
@@ -31,6 +31,7 @@ _THANKS = _phrase_set(THANKS)
 _WAIT = _phrase_set(WAITS)
 _PROPOSING = _phrase_set(PROPOSING_QUESTIONS)
 _CORRECTION = _phrase_set(CORRECTION_CUES)
+_REQUESTS = _phrase_set(REQUESTS)
 
 
 @dataclass
@@ -138,8 +139,16 @@ class Message:
     @property
     def proposes(self) -> bool:
         """'how about 10 years?', 'what if the rate was 5%', 'and for 2028?'"""
+        return self._starts_with(_PROPOSING)
+
+    @property
+    def requests(self) -> bool:
+        """'can i get a suite?', 'how many days from today to june 9?': asks for a result."""
+        return self._starts_with(_REQUESTS)
+
+    def _starts_with(self, table) -> bool:
         words = self.words
-        for length, phrases in _PROPOSING.items():
+        for length, phrases in table.items():
             for start in range(0, min(3, len(words))):
                 if tuple(words[start:start + length]) in phrases:
                     return True

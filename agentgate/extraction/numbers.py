@@ -420,10 +420,9 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
     value = _word_value(words)
     if value is None:
         return None
-    if words == ["one"] and index > 0 and tokens[index - 1].text in (
-            "the", "this", "that", "which", "any", "no", "each", "every", "first", "second",
-            "third", "fourth", "fifth", "last", "other", "another"):
-        return None
+    if words == ["one"] and (index + 1 >= len(tokens) or not UNIT_WORDS.get(
+            tokens[index + 1].text)) and len(tokens) > 2:
+        return None  # "don't have one", "the first one": a pronoun, not a count
     sign, currency, first = _sign_and_currency(tokens, index)
     unit, unit_word, scaled, money, after = _unit_after(tokens, end, currency)
     multiplier = 1

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from agentgate.conversation.state import Pending, State
-from agentgate.extraction.dates import DateMention, DateReader
-from agentgate.extraction.lexicon import (FILLER, NEGATIONS, NO, ORDINALS, UNIT_WORDS, YES)
+from agentgate.extraction.dates import DateMention, DateReader, month_of
+from agentgate.extraction.lexicon import (FILLER, MEANING_CHANGERS, NEGATIONS, NO, ORDINALS,
+                                          UNIT_WORDS, YES)
 from agentgate.extraction.message import Message
 from agentgate.extraction.numbers import NumberMention, find_numbers, tidy
 from agentgate.extraction.options import OptionMention
@@ -102,12 +105,17 @@ class OfflineReader:
         fixed: list[str] = []
         self._named(state, message, today, proposals, refusals, choices, fixed)
         asked = state.asked if state.status == "gathering" else None
-        if state.pending is not None:
-            resolved = self._resolve_pending(state, message, today)
-            # Unresolved, the message may be about something else: nothing is "asked".
+        pending = state.pending
+        self._pending_options = None
+        if pending is not None:
             asked = None
-            if resolved is not None:
-                proposals.append(resolved)
+            picked = self._quick_pick(pending, message, today)
+            if picked is not None:
+                proposals.append(picked)
+            elif pending.input:
+                # The answer may restate one of the readings ("120 thousand"), or be about
+                # something else entirely: a loose number is only taken if it is one of them.
+                asked, self._pending_options = pending.input, list(pending.options)
         talk = self._talk(message)
         found = self._mentions(message, today)
         aliases = self._aliases(message)
@@ -119,23 +127,35 @@ class OfflineReader:
         unplaced: list[Unplaced] = []
         dropped = self._assign(state, message, found, asked, named_inputs, proposals,
                                refusals, choices, unplaced)
+        if message.is_question and not message.proposes and not message.requests and \
+                not proposals:
+            # "is breakfast included?" asks, it does not order; "...with breakfast?" does.
+            toggles = [t for t in toggles if t[2].split()[0].lower() in (
+                "with", "without", "add", "no")]
         for name, value, text in toggles:
             if name not in named_inputs:
                 proposals.append(Proposal(name, value, "alias", text))
-        taken_inputs = {p.input for p in proposals}
-        if asked is not None and asked not in taken_inputs and not refusals and not choices \
-                and not unplaced:
+        self._implied_today(state, found, proposals, today)
+        if asked is not None and not proposals and not refusals and not choices \
+                and not unplaced and self._pending_options is None:
             self._answer_asked(state, message, asked, found, talk, proposals, refusals,
                                choices)
+        if pending is not None and pending.input:
+            proposals, choices = _narrow(pending, proposals, choices)
         residue = self._residue(message)
         values = bool(proposals or refusals or choices or unplaced or fixed)
-        if message.is_question and not message.proposes and not any(
-                p.evidence == "named" for p in proposals) and (
-                message.asks_for_help or not values or (
-                    state.status == "gathering" and all(
+        strong = any(p.evidence in ("named", "alias", "unit", "order") or (
+            p.evidence == "kind" and self.profile.inputs[p.input].kind != "enum")
+            for p in proposals) or bool(choices or unplaced)
+        inquiry = message.is_question and not message.requests and not any(
+            p.evidence == "named" for p in proposals)
+        if inquiry and ((not message.proposes and (
+                not values or (message.asks_for_help and not strong))) or (
+                    state.status == "gathering" and proposals and all(
                         p.evidence in ("kind", "alias")
                         and self.profile.inputs[p.input].kind == "enum"
-                        for p in proposals))):
+                        for p in proposals) and not choices and not unplaced
+                    and not message.corrects)):
             # A question back carries no answer ("is 100 the maximum?", "how much is a
             # suite?"); it gets the input's details instead.
             topic = self._topic(aliases, found, asked)
@@ -159,6 +179,91 @@ class OfflineReader:
                        refused_fixed=tuple(fixed), talk=kind,
                        topic=self._topic(aliases, found, asked) if kind == "help" else None,
                        sure=sure)
+
+    def _implied_today(self, state: State, found: list[_Found], proposals: list[Proposal],
+                       today: dt.date) -> None:
+        """'how many days since 1 jan 2026?' runs until today; 'until march 14' from today.
+        Only for a workflow with two date inputs, the other one not known or given."""
+        dates = [p.name for p in self.profile.inputs.values() if p.kind == "date"]
+        if len(dates) != 2:
+            return
+        given = {p.input for p in proposals}
+        for item in found:
+            word = item.extra.get("alias_word")
+            if item.kind != "date" or word not in ("since", "until", "till", "til") or \
+                    item.bound not in given:
+                continue
+            other = dates[1] if item.bound == dates[0] else dates[0]
+            if other in given or other in state.values:
+                continue
+            if (word == "since") != (other == dates[1]):
+                continue
+            proposals.append(Proposal(other, today.isoformat(), "kind", word, "today",
+                                      relative=True))
+            return
+
+    def _quick_pick(self, pending: Pending, message: Message, today: dt.date
+                    ) -> Proposal | None:
+        """A short answer to 'did you mean A or B?': 'the first', 'june', 'day first', 'the
+        bigger one'; or to 'which is 20?': the input's name."""
+        words = [w for w in message.words if w not in FILLER or w in ORDINALS]
+        if len(words) > 4:
+            return None
+        if not pending.input:
+            names = set()
+            probe = Message.of(message.text)
+            for first, last, hits in self._aliases(probe):
+                names |= hits & set(pending.options)
+            rest = [t.text for i, t in enumerate(probe.tokens) if probe.free(i)
+                    and t.kind != "sym" and t.text not in FILLER]
+            if len(names) != 1 or rest:
+                return None
+            name = names.pop()
+            found = self.read_value(name, pending.text, today)
+            if found is None:
+                return None
+            message.take(0, len(message.tokens) - 1)
+            return Proposal(name, found.value, "choice", pending.text, found.note)
+        options = list(pending.options)
+        profile = self.profile.inputs[pending.input]
+        joined = " ".join(words)
+        pick = None
+        ordinal = next((ORDINALS[w] for w in words if w in ORDINALS and w != "second"
+                        or w in ("second",) and len(words) <= 2), None)
+        if profile.kind == "date" and ("day" in words or "month" in words):
+            order = "dmy" if joined.startswith("day") or "european" in words else (
+                "mdy" if joined.startswith("month") or "american" in words else None)
+            if order:
+                sub = Message.of(pending.text)
+                dates = DateReader(today, order).find(sub.lower, sub.tokens, set())
+                if len(dates) == 1 and dates[0].values:
+                    pick = dates[0].values[0].isoformat()
+        if pick is None and ordinal is not None:
+            index = ordinal - 1 if ordinal > 0 else len(options) - 1
+            if 0 <= index < len(options):
+                pick = options[index]
+        if pick is None and profile.kind == "date":
+            months = {month_of(w)[0] for w in words if month_of(w)}
+            hits = [o for o in options if int(str(o)[5:7]) in months]
+            if len(hits) == 1 and len(months) == 1:
+                pick = hits[0]
+        if pick is None and profile.numeric and len(options) >= 2:
+            if {"bigger", "larger", "higher", "more"} & set(words):
+                pick = max(options)
+            elif {"smaller", "lower", "less"} & set(words):
+                pick = min(options)
+            elif {"thousand", "thousands", "k", "grand"} & set(words) and not any(
+                    t.kind == "num" for t in message.tokens):
+                hits = [o for o in options if 1000 <= o / max(min(options), 1e-9) < 1e6]
+                pick = hits[0] if len(hits) == 1 else None
+            elif {"million", "millions", "mil", "mill"} & set(words) and not any(
+                    t.kind == "num" for t in message.tokens):
+                hits = [o for o in options if o / max(min(options), 1e-9) >= 1e6]
+                pick = hits[0] if len(hits) == 1 else None
+        if pick is None:
+            return None
+        message.take(0, len(message.tokens) - 1)
+        return Proposal(pending.input, pick, "choice", message.text)
 
     def read_value(self, name: str, text: str, today: dt.date) -> Proposal | None:
         """`text` read as a value for the input `name`, or None if it is not one."""
@@ -291,7 +396,7 @@ class OfflineReader:
         if not matchers:
             return found
         for index, token in enumerate(message.tokens):
-            if not message.free(index) or token.kind != "word" or len(token.text) < 4 or \
+            if not message.free(index) or token.kind != "word" or len(token.text) < 3 or \
                     token.text in FILLER or token.text in self.profile.vocabulary:
                 continue
             hits = {(m.input, m.fuzzy(token.text)) for m in matchers} - {
@@ -320,9 +425,12 @@ class OfflineReader:
             unit = "people"
         if number.next_word and not number.ordinal and unit not in ("clock",):
             word = number.next_word
-            if word not in FILLER and word not in self.profile.vocabulary and \
-                    word not in UNIT_WORDS and not any(word in p.aliases[0]
-                                                       for p in self.profile.inputs.values()):
+            if word in MEANING_CHANGERS:
+                foreign = True
+            elif unit in (None, "currency") and word not in FILLER and \
+                    word not in self.profile.vocabulary and word not in UNIT_WORDS and \
+                    not any(word in alias for p in self.profile.inputs.values()
+                            for alias in p.aliases):
                 foreign = _looks_like_noun(word)
         item = _Found("number", number.first_token, number.last_token, number.text, [],
                       number.values, unit=unit, unit_word=number.unit_word, foreign=foreign)
@@ -369,6 +477,7 @@ class OfflineReader:
 
     def _talk(self, message: Message) -> dict[str, Any]:
         kind = None
+        self._talky = False
         greeting = message.greeting()
         if greeting is not None:
             message.take(*greeting)
@@ -380,6 +489,7 @@ class OfflineReader:
         for span in message.waits():
             message.take(*span)
             kind = "wait"
+        self._talky = kind is not None
         return {"kind": kind}
 
     def _aliases(self, message: Message) -> list[tuple[int, int, set[str]]]:
@@ -392,18 +502,33 @@ class OfflineReader:
                     continue
                 key = tuple(words[start:start + length])
                 names = self.profile.alias_phrases.get(key)
-                if names is None and length == 1 and key[0].endswith("s"):
-                    names = self.profile.alias_phrases.get((key[0][:-1],))
+                if names is None and length == 1:
+                    for stem in _stems(key[0]):
+                        names = self.profile.alias_phrases.get((stem,))
+                        if names:
+                            break
                 if names:
                     spans.append((start, start + length - 1, set(names)))
                     message.take(start, start + length - 1)
+        for index, token in enumerate(message.tokens):  # misspelt: "brekfast"
+            if not message.free(index) or token.kind != "word" or len(token.text) < 5 or \
+                    token.text in FILLER or token.text in self.profile.vocabulary:
+                continue
+            hits = set()
+            for alias, names in self.profile.alias_phrases.items():
+                if len(alias) == 1 and len(alias[0]) >= 5:
+                    limit = 1 if len(alias[0]) < 8 else 2
+                    if DamerauLevenshtein.distance(token.text, alias[0],
+                                                   score_cutoff=limit) <= limit:
+                        hits |= names
+            if len(hits) == 1:
+                spans.append((index, index, hits))
+                message.take(index, index)
         return sorted(spans)
 
     def _toggles(self, message: Message, aliases, found) -> list[tuple[str, bool, str]]:
         """Boolean inputs named in the message: 'with breakfast' → yes, 'no schedule' → no."""
         toggles = []
-        if message.is_question and not message.proposes:
-            return toggles
         for first, last, names in aliases:
             booleans = [n for n in names if self.profile.inputs[n].kind == "boolean"]
             if len(booleans) != 1:
@@ -441,6 +566,8 @@ class OfflineReader:
             homes = [n for n in target.homes if n in names]
             if len(homes) == 1:
                 target.bound = homes[0]
+                target.extra["alias_word"] = " ".join(
+                    t.text for t in message.tokens[first:last + 1])
 
     def _corrections(self, state: State, message: Message, found: list[_Found]
                      ) -> list[_Found]:
@@ -461,8 +588,8 @@ class OfflineReader:
                 second.bound = second.bound or first.bound
                 kept[index] = None
                 continue
-            if joined in ("not", "instead of", "rather than", "not the") and \
-                    first.kind == "number":
+            if joined in ("not", "instead of", "rather than", "not the", "not a", "not an") \
+                    and first.kind in ("number", "option", "date"):
                 holders = [name for name, value in state.values.items()
                            if any(value == r for r in second.readings)]
                 if len(holders) == 1:
@@ -483,7 +610,10 @@ class OfflineReader:
         loose: list[_Found] = []
         dates: list[_Found] = []
         options: dict[str, list[_Found]] = {}
-        for item in found:
+        talky = self._talky
+        other_strong = any(f.kind in ("date", "year") or (f.kind == "number" and f.homes and (
+            f.unit is not None or f.extra.get("scaled"))) or f.bound for f in found)
+        for item in sorted(found, key=lambda f: f.bound is None):
             if item.problem:
                 home = item.bound or (asked if asked in item.homes else (
                     item.homes[0] if len(item.homes) == 1 else None))
@@ -502,10 +632,16 @@ class OfflineReader:
                     for first, last, _ in self._alias_spans)
                 answer_like = len([w for w in message.words if w not in FILLER]) <= 2
                 if item.fuzzy:
-                    item.strong = adjacent or (item.homes[0] == asked and answer_like)
+                    level = 2 if adjacent or (item.homes[0] == asked and answer_like) else 0
+                elif adjacent or item.homes[0] == asked:
+                    level = 2
+                elif strong_context or (not gathering and message.is_question):
+                    level = 1
+                elif not talky and (self._residue(message) <= 1 or other_strong):
+                    level = 1
                 else:
-                    item.strong = bool(strong_context or adjacent or item.homes[0] == asked
-                                       or (not gathering and message.is_question))
+                    level = 0
+                item.extra["level"] = level
                 options.setdefault(item.homes[0], []).append(item)
             elif item.kind == "year":
                 if len(item.homes) == 1 and item.homes[0] not in taken:
@@ -545,8 +681,9 @@ class OfflineReader:
                     continue
                 loose.append(item)
         for home, items in options.items():
-            strong = [i for i in items if i.strong]
-            dropped = dropped or len(strong) < len(items)
+            best = max(i.extra["level"] for i in items)
+            strong = [i for i in items if i.extra["level"] == best and best > 0]
+            dropped = dropped or any(i.extra["level"] == 0 for i in items)
             named = {i.readings[0] for i in strong}
             if home in taken or not named:
                 continue
@@ -621,6 +758,20 @@ class OfflineReader:
         """Numbers without a unit: the asked input, or a single clear home for each."""
         if not loose:
             return
+        distinct: dict[tuple, _Found] = {}
+        for item in loose:  # "450000, four hundred fifty thousand": one value
+            distinct.setdefault(tuple(item.readings), item)
+        loose = list(distinct.values())
+        if self._pending_options is not None and asked is not None and len(loose) == 1:
+            profile = self.profile.inputs[asked]
+            readings = set()
+            for raw in loose[0].readings:
+                try:
+                    readings.add(profile.check(raw))
+                except InvalidValue:
+                    continue
+            if not readings & set(self._pending_options):
+                asked = None
         gathering = state.status == "gathering"
         if asked is not None and asked not in taken and len(loose) == 1 and (
                 self.profile.inputs[asked].numeric or self.profile.inputs[asked].options):
@@ -637,7 +788,7 @@ class OfflineReader:
                 taken.add(asked)
                 return
         targets = [p.name for p in self.profile.inputs.values()
-                   if p.numeric and p.name not in taken and p.kind != "year"
+                   if p.numeric and p.name not in taken
                    and (not gathering or p.name not in state.values or p.name == asked)]
         if not gathering:
             targets = [p.name for p in self.profile.inputs.values()
@@ -702,64 +853,6 @@ class OfflineReader:
             refusals.append(Refusal(asked, str(exc)))
             return
         proposals.append(Proposal(asked, value, "asked", message.text))
-
-    # -- a pending question ----------------------------------------------------------
-
-    def _resolve_pending(self, state: State, message: Message, today: dt.date
-                         ) -> Proposal | None:
-        pending = state.pending
-        words = [w for w in message.words if w not in FILLER or w in ORDINALS]
-        if pending.input == "":
-            # Which input was the value for? "the rate", "years"
-            names = set()
-            probe = Message.of(message.text)
-            for first, last, hits in self._aliases(probe):
-                names |= hits & set(pending.options)
-            rest = [t.text for i, t in enumerate(probe.tokens) if probe.free(i)
-                    and t.kind != "sym" and t.text not in FILLER]
-            if len(names) == 1 and not rest:
-                name = names.pop()
-                sub_p, sub_r, sub_c = [], [], []
-                self._value_for(self.profile.inputs[name], pending.text, today, "choice",
-                                sub_p, sub_r, sub_c)
-                if sub_p:
-                    for index, token in enumerate(message.tokens):
-                        message.take(index, index)
-                    return sub_p[0]
-            return None
-        options = list(pending.options)
-        pick = None
-        ordinal = next((ORDINALS[w] for w in words if w in ORDINALS), None)
-        if ordinal is not None and len(words) <= 3:
-            index = ordinal - 1 if ordinal > 0 else len(options) - 1
-            if 0 <= index < len(options):
-                pick = options[index]
-        if pick is None:
-            profile = self.profile.inputs[pending.input]
-            sub_p, sub_r, sub_c = [], [], []
-            self._value_for(profile, message.text, today, "choice", sub_p, sub_r, sub_c)
-            if sub_p and sub_p[0].value in options:
-                pick = sub_p[0].value
-            elif sub_c:
-                common = [o for o in sub_c[0].options if o in options]
-                pick = common[0] if len(common) == 1 else None
-            if pick is None and profile.kind == "date":
-                for word in words:
-                    from agentgate.extraction.dates import month_of
-                    month = month_of(word)
-                    hits = [o for o in options if month and int(o[5:7]) == month[0]]
-                    if len(hits) == 1:
-                        pick = hits[0]
-            if pick is None and profile.numeric and len(options) == 2:
-                if {"bigger", "larger", "higher", "more", "thousand", "thousands"} & set(words):
-                    pick = max(options)
-                elif {"smaller", "lower", "less"} & set(words):
-                    pick = min(options)
-        if pick is None:
-            return None
-        for index in range(len(message.tokens)):
-            message.take(index, index)
-        return Proposal(pending.input, pick, "choice", message.text)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -867,6 +960,16 @@ def _convert(value: Any, factor: Any) -> Any:
     return tidy(float(Fraction(str(value)) * factor))
 
 
+def _stems(word: str) -> list[str]:
+    """'started' → start, 'arriving' → arrive, 'nights' → night: forms of an alias."""
+    stems = []
+    for suffix, replacement in (("s", ""), ("es", ""), ("ed", ""), ("d", ""), ("ing", ""),
+                                ("ing", "e")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stems.append(word[:-len(suffix)] + replacement)
+    return stems
+
+
 def _squash(name: str) -> str:
     return "".join(c for c in name.lower() if c not in " _-")
 
@@ -970,6 +1073,19 @@ def _unique_matching(items: list[_Found], targets: list[str], asked: str | None)
         if all(name in item.homes for item, name in in_order) and asked == targets[0]:
             return None
     return None
+
+
+def _narrow(pending: Pending, proposals: list[Proposal], choices: list[Choice]):
+    """After 'did you mean A or B?': a restated reading settles it; a new choice about the
+    same input keeps only the readings offered before, if that leaves one."""
+    kept = []
+    for choice in choices:
+        common = [o for o in choice.options if o in pending.options]
+        if choice.input == pending.input and len(common) == 1:
+            proposals = proposals + [Proposal(choice.input, common[0], "choice", choice.text)]
+        else:
+            kept.append(choice)
+    return proposals, kept
 
 
 def _dedupe(proposals: list[Proposal]) -> list[Proposal]:

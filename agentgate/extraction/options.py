@@ -55,6 +55,8 @@ class OptionMatcher:
                         self._add((short,), option)
             if low in ORDINALS and ORDINALS[low] in _ORDINAL_DIGITS:
                 self._add((_ORDINAL_DIGITS[ORDINALS[low]],), option)
+            if low == "last":
+                self._add(("final",), option)
         self.longest = max((len(p) for p in self.phrases), default=1)
         self.ordinal = {ORDINALS[o.lower()]: o for o in self.options if o.lower() in ORDINALS}
 
@@ -90,13 +92,13 @@ class OptionMatcher:
 
     def fuzzy(self, word: str) -> str | None:
         """The one option `word` is a likely misspelling of (5+ letters, 1-2 edits)."""
-        if len(word) < 4 or word in FILLER:
+        if len(word) < 3 or word in FILLER:
             return None
         hits = set()
         for words, option in self.phrases.items():
             if not option or len(words) != 1 or len(words[0]) < 4:
                 continue
-            limit = 1 if len(words[0]) <= 5 else 2
+            limit = 1 if len(words[0]) <= 5 or len(word) <= 4 else 2
             if DamerauLevenshtein.distance(word, words[0], score_cutoff=limit) <= limit:
                 hits.add(option)
         if len(hits) == 1:
