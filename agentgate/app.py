@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from pathlib import Path
+from typing import Callable
 
 from aiohttp import web
 
@@ -71,8 +73,10 @@ async def _expire_conversations(app: web.Application):
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None,
                store: ConversationStore | None = None,
-               llm: InternalLLM | None = None) -> web.Application:
-    """The whole service. `llm` defaults to the one the settings describe (None: offline)."""
+               llm: InternalLLM | None = None,
+               today: Callable[[], dt.date] = dt.date.today) -> web.Application:
+    """The whole service. `llm` defaults to the one the settings describe (None: offline);
+    `today` is the clock relative dates are read against."""
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[middleware.errors, middleware.cors_preflight,
                                        middleware.authenticate])
@@ -84,7 +88,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
                      phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm,
                      catalog=app[CATALOG], node_timeout=settings.node_timeout,
-                     run_timeout=settings.run_timeout, date_order=settings.date_order)
+                     run_timeout=settings.run_timeout, date_order=settings.date_order,
+                     today=today)
 
     async def close_llm(app: web.Application):
         yield

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from agentgate.conversation import ids
-from conftest import Chat
+from conftest import WORKFLOWS, Chat
 
 LOAN_ANSWER = "$1,896.20"
 
@@ -285,3 +285,58 @@ async def test_an_edited_workflow_keeps_conversations_going(make_client, setting
     client.app[CATALOG].refresh()
     reply = await chat.say("30")
     assert "$1,896.20" in reply
+
+
+async def test_every_value_taken_is_echoed_with_its_unit(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi")
+    assert "Got it: **principal** = 300,000." in await chat.say("300 grand")
+    reply = await chat.say("it's a 30 year loan")  # the rate was asked: the unit decides
+    assert "Got it: **years** = 30 years." in reply and "interest rate" in reply
+    reply = await chat.say("sorry, make that 25 years")
+    assert "Changed: **years** 30 years → 25 years." in reply
+
+
+async def test_a_doubtful_number_is_asked_about_then_settled(client):
+    chat = Chat(client, "loan-calculator")
+    await chat.say("hi")
+    reply = await chat.say("120.000")
+    assert "did you mean **120** or **120,000**?" in reply
+    reply = await chat.say("the second")
+    assert "Got it: **principal** = 120,000." in reply and "interest rate" in reply
+
+
+async def test_a_relative_date_keeps_its_meaning_when_the_state_is_rebuilt(
+        make_client, settings, tmp_path):
+    import datetime as dt
+    import shutil
+    clock = {"today": dt.date(2026, 12, 4)}
+    client = await make_client(settings, today=lambda: clock["today"])
+    chat = Chat(client, "days-between")
+    reply = await chat.say("from next tuesday")
+    assert "**start** = Tuesday 8 December 2026" in reply
+    shutil.rmtree(tmp_path / "data")  # the store is lost ...
+    clock["today"] = dt.date(2026, 12, 20)  # ... and "next tuesday" now means another day
+    reply = await chat.say("2027-01-05")
+    assert "From **Tuesday 8 December 2026** to **Tuesday 5 January 2027**" in reply
+
+
+async def test_a_workflow_with_confirm_shows_the_values_and_asks_first(
+        make_client, settings, tmp_path):
+    import json
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    data = json.loads((WORKFLOWS / "hotel-booking.json").read_text())
+    data["confirm"] = True
+    (folder / "hotel-booking.json").write_text(json.dumps(data))
+    client = await make_client(settings.replace(workflows=str(folder)))
+    chat = Chat(client, "hotel-booking")
+    reply = await chat.say("a double room for 2 people from 2027-03-12, 3 nights")
+    assert "Ready to run **Hotel Booking**" in reply and "<thinking>" not in reply
+    assert "- **room**: double" in reply and "- **breakfast**: no" in reply
+    reply = await chat.say("with breakfast")
+    assert "Got it: **breakfast** = yes." in reply and "Shall I go ahead?" in reply
+    reply = await chat.say("no")
+    assert "What would you like to change?" in reply
+    reply = await chat.say("yes, go ahead")
+    assert "<thinking>" in reply and "€444.00" in reply

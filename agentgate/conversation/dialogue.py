@@ -101,7 +101,7 @@ def split_history(messages: tuple[ChatMessage, ...]) -> History:
                 earlier.append(Answered(text))
             elif index > cut:
                 new.append(text)
-        elif message.role == "assistant" and earlier and index < cut and \
+        elif message.role == "assistant" and earlier and index <= cut and \
                 not earlier[-1].reply:
             earlier[-1] = Answered(earlier[-1].text, message.text[:MAX_TEXT])
     return History(marker=marker, earlier=earlier, new=new)

@@ -78,6 +78,9 @@ class OfflineReader:
     def __init__(self, profile: WorkflowProfile, date_order: str = "ask"):
         self.profile = profile
         self.date_order = date_order
+        self._pending_options: list | None = None
+        self._alias_spans: list = []
+        self._talky = False
 
     # -- entry point -----------------------------------------------------------------
 
@@ -914,7 +917,7 @@ class OfflineReader:
             refusals.append(Refusal(profile.name, reasons[0] if reasons else "not valid"))
             return
         if len(values) == 1 and item.kind == "number" and evidence != "named" and \
-                _implausibly_small(
+                self._pending_options is None and _implausibly_small(
                 profile, item, values[0]):
             values += [v for v in (values[0] * 1000, values[0] * 1_000_000)
                        if profile.fits(v)][:1 if values[0] >= 100 else 2]
