@@ -254,7 +254,7 @@ async def test_two_numbers_that_could_go_either_way_are_asked_about(client):
     chat = Chat(client, "loan-calculator")
     await chat.say("principal: 300000")
     reply = await chat.say("5 20")
-    assert "<thinking>" not in reply and "Which is" in reply
+    assert "<thinking>" not in reply and "Which of 5 and 20 is" in reply
     assert "**annual_rate**" in reply and "**years**" in reply
 
 

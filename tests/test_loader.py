@@ -58,7 +58,7 @@ def test_bad_default_and_enum_are_reported(tmp_path):
     path = tmp_path / "defaults.json"
     path.write_text('{"inputs": {"age": {"type": "integer", "description": "Age", '
                     '"default": "old"}, "size": {"enum": ["s", "m"], "default": "xl", '
-                    '"description": "Size"}, "n": {"type": "number", "enum": [1, "two"], '
+                    '"description": "Size"}, "n": {"type": "number", "enum": [1, "many"], '
                     '"description": "N"}}, "nodes": [{"id": "a", "type": "template", '
                     '"template": "x"}], "output": "a"}')
     with pytest.raises(WorkflowInvalid) as caught:

@@ -92,8 +92,9 @@ def test_arrays_and_patterns():
 
 
 @pytest.mark.parametrize("raw, outcome", [
-    ("-$5", -5), ("1,234.5", 1234.5), ("1,5", "more than one number"),
-    ("1e400", "too large"), ("please", "yes or no")])
+    ("-$5", -5), ("1,234.5", 1234.5), ("1,5", 1.5), ("5, 6", "more than one number"),
+    ("1e400", "not a number"), ("1" * 30, "too large"), ("120.000", "could be 120 or"),
+    ("please", "yes or no")])
 def test_number_edge_cases(raw, outcome):
     kind = "boolean" if raw == "please" else "number"
     if isinstance(outcome, str):

@@ -154,9 +154,11 @@ def decide(state: State, reading: Reading, workflow) -> Decision:
     return _gathering(state, reading, workflow, replies)
 
 
-def _apply(state: State, reading: Reading) -> tuple[dict[str, Any], list, list]:
+def _apply(state: State, reading: Reading, workflow_inputs) -> tuple[dict[str, Any], list,
+                                                                      list]:
     values = dict(state.values)
     accepted, changed = [], []
+    order = {name: index for index, name in enumerate(workflow_inputs)}
     for proposal in reading.proposals:
         old = values.get(proposal.input)
         if old == proposal.value:
@@ -166,6 +168,8 @@ def _apply(state: State, reading: Reading) -> tuple[dict[str, Any], list, list]:
             accepted.append((proposal.input, proposal.value, proposal.note))
         else:
             changed.append((proposal.input, old, proposal.value, proposal.note))
+    accepted.sort(key=lambda item: order.get(item[0], 0))  # echoed in the workflow's order
+    changed.sort(key=lambda item: order.get(item[0], 0))
     return values, accepted, changed
 
 
@@ -183,6 +187,10 @@ def _pending(state: State, reading: Reading) -> Pending | None:
         choice = reading.choices[0]
         return Pending(choice.input, tuple(choice.options), choice.text)
     if reading.unplaced:
+        if len(reading.unplaced) > 1:
+            inputs = tuple(dict.fromkeys(n for u in reading.unplaced for n in u.inputs))
+            return Pending("", inputs, " and ".join(u.text for u in reading.unplaced),
+                           several=True)
         unplaced = reading.unplaced[0]
         return Pending("", tuple(unplaced.inputs), unplaced.text)
     if state.pending is not None and not reading.carries_values:
@@ -191,7 +199,7 @@ def _pending(state: State, reading: Reading) -> Pending | None:
 
 
 def _gathering(state: State, reading: Reading, workflow, replies: list[Reply]) -> Decision:
-    values, accepted, changed = _apply(state, reading)
+    values, accepted, changed = _apply(state, reading, workflow.inputs)
     replies += _echo(accepted, changed)
     refused = [r for r in reading.refusals if r.input not in {a[0] for a in accepted}
                and r.input not in {c[0] for c in changed}]
@@ -236,7 +244,7 @@ def _after_run(state: State, reading: Reading, workflow, replies: list[Reply]) -
     pending = _pending(state, reading)
     if pending is not None:
         return Decision(state.but(pending=pending), (*replies, AskChoice(pending)))
-    values, accepted, changed = _apply(state, reading)
+    values, accepted, changed = _apply(state, reading, workflow.inputs)
     if accepted or changed or reading.command == "rerun":
         replies += _echo(accepted, changed)
         next_state = state.but(values=values, pending=None, asked=None)

@@ -21,6 +21,7 @@ class Pending:
     input: str
     options: tuple[Any, ...]
     text: str
+    several: bool = False  # `text` holds several values whose inputs are unclear
 
     @classmethod
     def from_dict(cls, data: Any) -> "Pending | None":
@@ -30,7 +31,8 @@ class Pending:
                 not isinstance(data.get("options"), list) or not isinstance(
                     data.get("text"), str):
             raise ValueError("not a pending question")
-        return cls(data["input"], tuple(data["options"]), data["text"])
+        return cls(data["input"], tuple(data["options"]), data["text"],
+                   bool(data.get("several", False)))
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,8 @@ class DateReader:
             readings = []
             orders = {"dmy": [(second, first)], "mdy": [(first, second)],
                       "ask": [(second, first), (first, second)]}[order]
+            if order == "ask" and match.group(2) == ".":
+                orders = [(second, first)]  # 14.03.2026: dotted dates put the day first
             if first > 12 or second > 12:
                 orders = [(m, d) for m, d in ((second, first), (first, second)) if m <= 12]
             for month, day in orders:

@@ -130,8 +130,10 @@ class Phrases:
                 return self.render("choice", text=pending.text, options=options,
                                    input=describe_input(pending.input,
                                                        workflow.inputs[pending.input],
-                                                       workflow), which=False)
+                                                       workflow), which=False,
+                                   several=False)
             return self.render("choice", text=pending.text, which=True, input=None,
+                               several=pending.several,
                                options=[describe_input(n, workflow.inputs[n], workflow)
                                         for n in pending.options])
         if isinstance(reply, m.Help):

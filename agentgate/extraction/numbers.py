@@ -19,7 +19,8 @@ from agentgate.extraction.lexicon import (CURRENCY_SYMBOLS, FRACTIONS, MONEY_SCA
 MAX_DIGITS = 18
 
 TOKEN = re.compile(r"""
-    (?P<num>\d{1,3}(?:\x20\d{3})+(?![\d.,])|\d+(?:[.,'’]\d+)*)(?P<ord>st|nd|rd|th)?(?P<tail>[a-z%]*)
+    (?P<num>\d{1,3}(?:\x20\d{3})+(?![\d.,])|\d+(?:[.,'’]\d+)*|(?<![\w.])\.\d+)
+    (?P<ord>st|nd|rd|th)?(?P<tail>[a-z%][a-z0-9%]*)?
   | (?P<word>[a-z]+(?:['’][a-z]+)*)
   | (?P<sym>[$€£¥%~:=/\-+?!.,;()&])
 """, re.X)

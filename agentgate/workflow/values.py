@@ -12,6 +12,8 @@ import math
 import re
 from typing import Any
 
+from agentgate.extraction.dates import DateReader
+from agentgate.extraction.numbers import MAX_DIGITS, find_numbers, tidy, tokenize
 from agentgate.workflow.model import QueryInput
 
 
@@ -21,12 +23,6 @@ class InvalidValue(ValueError):
 
 _TRUE = {"yes", "y", "true", "t", "1", "on", "yeah", "yep", "sure", "ok"}
 _FALSE = {"no", "n", "false", "f", "0", "off", "nope"}
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6,
-          "b": 1e9, "bn": 1e9, "billion": 1e9}
-_NUMBER = re.compile(r"^([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)(?:e([-+]?\d+))?\s*([a-z]*)$")
-_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?\s*[a-z]*$")
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y",
-                 "%B %d, %Y", "%b %d, %Y", "%d.%m.%Y")
 
 
 def coerce(spec: QueryInput, raw: Any) -> Any:
@@ -97,44 +93,32 @@ def _fmt(number: Any) -> str:
     return str(number)
 
 
-def _parse_number(raw: Any) -> float:
+def _parse_number(raw: Any) -> float | int:
     if isinstance(raw, bool):
         raise InvalidValue("it must be a number")
     if isinstance(raw, (int, float)):
+        if isinstance(raw, int) and abs(raw) >= 10 ** MAX_DIGITS:
+            raise InvalidValue("that number is too large")
         number = float(raw)
-    else:
-        text = re.sub(r"[$€£¥%_]", "", str(raw).lower()).strip()
-        if _THOUSANDS.match(text):
-            text = re.sub(r"[, ]", "", text)
-        text = re.sub(r"(?<=\d)\s+(?=[a-z]+$)", "", text)  # "1.2 million"
-        match = _NUMBER.match(text)
-        if not match or (match.group(3) and match.group(3) not in _SCALE):
-            match = _single_number_in(str(raw))
-        try:
-            number = float(match.group(1)) * 10 ** int(match.group(2) or 0)
-        except OverflowError:
-            raise InvalidValue("that number is too large") from None
-        number *= _SCALE.get((match.group(3) or "").lower(), 1)
-    if not math.isfinite(number):
-        raise InvalidValue("it must be a finite number")
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
-
-
-_NUMBER_IN_TEXT = re.compile(
-    r"(?<![\w.])([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)(?:e([-+]?\d+))?"
-    r"(?:\s*(k|m|mn|bn|b|thousand|million|billion)\b)?", re.I)
-
-
-def _single_number_in(text: str) -> re.Match:
-    """'about 6.5%' or '30 years' hold one number; 'between 5 and 6' is ambiguous."""
-    matches = list(_NUMBER_IN_TEXT.finditer(text))
-    if len(matches) != 1:
-        raise InvalidValue(f"{text!r} is not a number" if not matches
-                           else f"{text!r} holds more than one number; please give just one")
-    match = matches[0]
-    cleaned = match.group(1).replace(",", "")
-    return _NUMBER.match(cleaned + (f"e{match.group(2)}" if match.group(2) else "")
-                         + (match.group(3) or "").lower())
+        if not math.isfinite(number):
+            raise InvalidValue("it must be a finite number")
+        return tidy(number)
+    text = str(raw)
+    lower = text.lower()
+    found = find_numbers(lower, tokenize(lower), set())
+    if not found:
+        if re.search(r"\d{%d,}" % (MAX_DIGITS + 1), text):
+            raise InvalidValue("that number is too large")
+        raise InvalidValue(f"{text!r} is not a number")
+    if len(found) > 1:
+        raise InvalidValue(f"{text!r} holds more than one number; please give just one")
+    number = found[0]
+    if number.vague:
+        raise InvalidValue(f"{text!r} is not an exact number")
+    if number.ambiguous:
+        raise InvalidValue(f"{text!r} could be {' or '.join(map(_fmt, number.values))}; "
+                           "please write it without a thousands separator")
+    return number.value
 
 
 def _parse_integer(raw: Any) -> int:
@@ -159,18 +143,19 @@ def _parse_boolean(raw: Any) -> bool:
 def _parse_date(raw: Any) -> str:
     if isinstance(raw, dt.date):
         return raw.isoformat()
-    text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", str(raw).strip(), flags=re.I)
-    today = dt.date.today()
-    relative = {"today": today, "tomorrow": today + dt.timedelta(days=1),
-                "yesterday": today - dt.timedelta(days=1)}
-    if text.lower() in relative:
-        return relative[text.lower()].isoformat()
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    raise InvalidValue(f"{str(raw)!r} is not a date I can read; please use YYYY-MM-DD")
+    text = str(raw).strip()
+    lower = text.lower()
+    found = DateReader(dt.date.today()).find(lower, tokenize(lower), set())
+    if len(found) == 1 and found[0].problem:
+        raise InvalidValue(found[0].problem)
+    if len(found) == 1 and len(found[0].values) == 1:
+        return found[0].value.isoformat()
+    if len(found) == 1 and found[0].ambiguous:
+        readings = " or ".join(f"{d:%-d %B %Y}" for d in found[0].values)
+        raise InvalidValue(f"{text!r} could be {readings}; please write it as YYYY-MM-DD")
+    if len(found) > 1:
+        raise InvalidValue(f"{text!r} holds more than one date; please give just one")
+    raise InvalidValue(f"{text!r} is not a date I can read; please use YYYY-MM-DD")
 
 
 def _parse_string(raw: Any) -> str:
