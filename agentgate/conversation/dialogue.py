@@ -10,6 +10,7 @@ stores the new state, and yields events the whole way.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import re
@@ -31,6 +32,7 @@ from agentgate.workflow.runtime import Runtime
 
 
 MAX_TEXT = 20_000  # characters of a user message that are read; answers are short
+REBUILD_INLINE_CHARS = 4_000  # more history than this is rebuilt in a worker thread
 _KEEP_FROM_EARLIER = ("Accepted", "Changed", "Invalid", "FixedRefused")
 
 
@@ -186,7 +188,12 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         unsure: list[str] = []
         if state is None:
             record = Record(id=ids.mint(), workflow=workflow.name, owner=owner)
-            state, unsure = rebuild(reader, earlier, workflow, today)
+            if sum(len(a.text) for a in earlier) > REBUILD_INLINE_CHARS:
+                # A long history: read it off the event loop so other turns keep moving.
+                state, unsure = await asyncio.to_thread(rebuild, reader, earlier, workflow,
+                                                        today)
+            else:
+                state, unsure = rebuild(reader, earlier, workflow, today)
         else:
             state = fit(state, workflow)
         decision, sure = fold(reader, state, history.new, workflow, today)

@@ -41,6 +41,7 @@ class Message:
     tokens: list[Token] = field(default_factory=list)
     taken: set[int] = field(default_factory=set)
     _talk: set[int] | None = None
+    _words: list[str] | None = None
 
     @classmethod
     def of(cls, text: str) -> "Message":
@@ -49,7 +50,9 @@ class Message:
 
     @property
     def words(self) -> list[str]:
-        return [t.text for t in self.tokens if t.kind != "sym"]
+        if self._words is None:
+            self._words = [t.text for t in self.tokens if t.kind != "sym"]
+        return self._words
 
     def take(self, first: int, last: int) -> None:
         self.taken.update(range(first, last + 1))

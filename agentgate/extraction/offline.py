@@ -30,6 +30,9 @@ from agentgate.extraction.profile import InputProfile, WorkflowProfile
 from agentgate.extraction.reading import Choice, Proposal, Reading, Refusal, Unplaced
 from agentgate.workflow.values import InvalidValue, shown
 
+# Characters of a message the reader looks at: answers are short, and this bounds the work
+# one message can cause (a longer one still reaches the internal LLM, up to its own limit).
+READ_LIMIT = 2_000
 # Words allowed between an alias and its value: "the rate is about 4".
 _CONNECTORS = {"is", "of", "at", "to", "=", ":", "be", "should", "will", "would", "was",
                "around", "about", "approx", "approximately", "roughly", "maybe", "set",
@@ -85,7 +88,7 @@ class OfflineReader:
     # -- entry point -----------------------------------------------------------------
 
     def read(self, state: State, text: str, today: dt.date) -> Reading:
-        message = Message.of(text)
+        message = Message.of(text[:READ_LIMIT])
         if not message.tokens:
             return Reading(talk="unclear")
         status = state.status
@@ -609,13 +612,20 @@ class OfflineReader:
         dropped = False
         taken = set(named)
         gathering = state.status == "gathering"
-        strong_context = message.proposes or message.corrects or self._only_values(message)
+        strong_context = message.proposes or message.corrects or self._residue(message) == 0
         loose: list[_Found] = []
         dates: list[_Found] = []
         options: dict[str, list[_Found]] = {}
         talky = self._talky
         other_strong = any(f.kind in ("date", "year") or (f.kind == "number" and f.homes and (
             f.unit is not None or f.extra.get("scaled"))) or f.bound for f in found)
+        # Token positions right after / right before a placed value or an alias.
+        after_value = {f.last + 1 for f in found if f.homes} | {
+            last + 1 for _, last, _ in self._alias_spans}
+        before_value = {f.first - 1 for f in found if f.homes} | {
+            first - 1 for first, _, _ in self._alias_spans}
+        answer_like = len([w for w in message.words if w not in FILLER]) <= 2
+        residue = self._residue(message)
         for item in sorted(found, key=lambda f: f.bound is None):
             if item.problem:
                 home = item.bound or (asked if asked in item.homes else (
@@ -628,19 +638,14 @@ class OfflineReader:
                 self._propose_found(item.bound, item, "alias", proposals, refusals, choices)
                 taken.add(item.bound)
             elif item.kind == "option":
-                adjacent = any(other is not item and other.homes and (
-                    other.first == item.last + 1 or other.last == item.first - 1)
-                    for other in found) or any(
-                    first == item.last + 1 or last == item.first - 1
-                    for first, last, _ in self._alias_spans)
-                answer_like = len([w for w in message.words if w not in FILLER]) <= 2
+                adjacent = item.first in after_value or item.last in before_value
                 if item.fuzzy:
                     level = 2 if adjacent or (item.homes[0] == asked and answer_like) else 0
                 elif adjacent or item.homes[0] == asked:
                     level = 2
                 elif strong_context or (not gathering and message.is_question):
                     level = 1
-                elif not talky and (self._residue(message) <= 1 or other_strong):
+                elif not talky and (residue <= 1 or other_strong):
                     level = 1
                 else:
                     level = 0
@@ -701,10 +706,6 @@ class OfflineReader:
         self._assign_loose(state, loose, asked, taken, proposals, refusals, choices,
                            unplaced)
         return dropped
-
-    def _only_values(self, message: Message) -> bool:
-        """Nothing in the message is left unexplained."""
-        return self._residue(message) == 0
 
     def _contradiction(self, item: _Found, asked, taken, refusals) -> None:
         """A number whose unit fits no input: say so for the input that was asked."""
