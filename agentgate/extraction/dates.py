@@ -222,6 +222,9 @@ class DateReader:
         if month is None:
             return None
         probe = index + 1
+        if probe < len(tokens) and tokens[probe].text == "." and token.text in (
+                MONTH_ABBREVIATIONS):
+            probe += 1  # "Sept. 1st"
         if probe < len(tokens) and tokens[probe].text == "the":
             probe += 1
         if probe < len(tokens):
@@ -274,6 +277,10 @@ class DateReader:
         if probe < len(tokens) and tokens[probe].text == ",":
             probe += 1
         year = _year_number(tokens[probe]) if probe < len(tokens) else None
+        if year is None and probe + 1 < len(tokens) and tokens[probe].text in ("'", "’") and \
+                tokens[probe + 1].kind == "num" and len(tokens[probe + 1].text) == 2 and \
+                tokens[probe + 1].start == tokens[probe].end:
+            year, probe = 2000 + int(tokens[probe + 1].text), probe + 1  # "June 9 '27"
         if year is not None:
             last = probe
             date = _make(year, month[0], day)
@@ -339,6 +346,16 @@ class DateReader:
         return self._weekday(lower, tokens, index, words)
 
     def _holiday(self, lower, tokens, index, words) -> DateMention | None:
+        if words[0] in ("last", "this", "next") and len(words) > 1:
+            found = self._holiday(lower, tokens, index + 1, words[1:])
+            if found is None or not found.relative or words[0] == "this":
+                return found if found is None else self._span(
+                    lower, tokens, index, found.last_token, found.values, found.relative)
+            date = found.value
+            if words[0] == "last":
+                while date >= self.today:
+                    date = _make(date.year - 1, date.month, date.day)
+            return self._span(lower, tokens, index, found.last_token, (date,), relative=True)
         for length in (3, 2, 1):
             if len(words) < length:
                 continue
@@ -415,8 +432,8 @@ class DateReader:
             return None  # "the second monday" is a recurrence, not a date
         if modifier is None and index > 0 and tokens[index - 1].text == "the":
             return None  # "the friday after that": which one is not said
-        following = tokens[index + 1:index + 4]
-        following = [t for t in following if t.text != ","]
+        following = tokens[index + 1:index + 5]
+        following = [t for t in following if t.text not in (",", "the", "of")]
         if len(following) >= 2 and (
                 (_day_number(following[0]) and following[1].kind == "word"
                  and month_of(following[1].text)) or

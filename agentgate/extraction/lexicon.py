@@ -57,7 +57,7 @@ TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "six
 MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 1_000_000,
                "billion": 1_000_000_000, "dozen": 12}
 FRACTIONS = {"half": 0.5, "quarter": 0.25, "quarters": 0.25, "third": 1 / 3,
-             "thirds": 1 / 3}
+             "thirds": 1 / 3, "eighth": 0.125, "eighths": 0.125, "tenth": 0.1, "tenths": 0.1}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
             "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11,
             "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,

@@ -22,7 +22,7 @@ TOKEN = re.compile(r"""
     (?P<num>\d{1,3}(?:\x20\d{3})+(?![\d.,])|\d+(?:[.,'’]\d+)*|(?<![\w.])\.\d+)
     (?P<ord>st|nd|rd|th)?(?P<tail>[a-z%][a-z0-9%]*)?
   | (?P<word>[a-z]+(?:['’][a-z]+)*)
-  | (?P<sym>[$€£¥%~:=/\-+?!.,;()&])
+  | (?P<sym>[$€£¥%~:=/\-+?!.,;()&'’])
 """, re.X)
 
 
@@ -209,6 +209,9 @@ def _word_run(tokens: list[Token], index: int) -> int:
             continue
         if token.kind != "word":
             break
+        if token.text == "and" and probe + 2 < len(tokens) and tokens[probe + 2].text in \
+                FRACTIONS:
+            break  # "two and three quarters": the fraction is read after the run
         if token.text in _NUMBER_WORDS:
             end = probe + 1
         elif token.text in _JOINERS:
@@ -340,16 +343,26 @@ def _digits_at(lower: str, tokens: list[Token], index: int) -> NumberMention | N
     if after < len(tokens) and tokens[after].text == "%" and unit is None:
         unit, unit_word, after = "percent", "%", after + 1
     fraction = 0.0
-    if not tail and not scaled and unit is None:
-        words = [t.text for t in tokens[after:after + 3]]
-        if words in (["and", "a", "half"], ["and", "a", "quarter"]):
-            fraction, after = (0.5 if words[2] == "half" else 0.25), after + 3
-        elif words == ["and", "three", "quarters"]:
-            fraction, after = 0.75, after + 3
+    if not tail and not scaled and unit is None and len(values) == 1:
+        fraction, after = _fraction_after(tokens, after)
+        if not fraction and after + 2 < len(tokens) and tokens[after].kind == "num" and \
+                tokens[after + 1].text == "/" and tokens[after + 2].kind == "num" and \
+                tokens[after].end == tokens[after + 1].start and \
+                tokens[after + 1].end == tokens[after + 2].start and \
+                tokens[after + 2].text in ("2", "3", "4", "8", "16") and \
+                tokens[after].text.isdigit() and \
+                int(tokens[after].text) < int(tokens[after + 2].text):
+            # "5 3/8%": a whole number and a fraction
+            fraction = int(tokens[after].text) / int(tokens[after + 2].text)
+            if tokens[after + 2].tail == "%":
+                unit, unit_word = "percent", "%"
+            after += 3
         if fraction:
             more_unit, more_word, scaled, money, after = _unit_after(tokens, after, None)
             if more_unit is not None:
                 unit, unit_word = more_unit, more_word
+            if after < len(tokens) and tokens[after].text == "%" and unit is None:
+                unit, unit_word, after = "percent", "%", after + 1
     multiplier = 1
     if scaled:
         scale_token = tail if tail in SCALES else tokens[after - 1 if unit is None else
@@ -410,15 +423,10 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
     if end == index:
         return None
     # "and a half" after the run: "two and a half", "one and a quarter".
-    probe = end
-    if probe + 2 < len(tokens) + 1 and [t.text for t in tokens[probe:probe + 3]] in (
-            ["and", "a", "half"], ["and", "a", "quarter"]):
-        words += ["and", "a", tokens[probe + 2].text]
-        end = probe + 3
-    elif [t.text for t in tokens[probe:probe + 3]] == ["and", "three", "quarters"]:
-        words += ["and", "three", "quarters"]
-        end = probe + 3
+    fraction, end = _fraction_after(tokens, end)
     value = _word_value(words)
+    if value is not None:
+        value += fraction
     if value is None:
         return None
     if words == ["one"] and (index + 1 >= len(tokens) or not UNIT_WORDS.get(
@@ -442,3 +450,14 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
     return NumberMention(start, stop, lower[start:stop], (result,), unit=unit,
                          unit_word=unit_word, scaled=scaled, money_scale=money, spelled=True,
                          next_word=next_word, first_token=first, last_token=after - 1)
+
+
+def _fraction_after(tokens: list[Token], index: int) -> tuple[float, int]:
+    """'and a half', 'and an eighth', 'and three quarters' after a number: (value, end)."""
+    words = [t.text for t in tokens[index:index + 3]]
+    if len(words) == 3 and words[0] == "and" and words[2] in FRACTIONS:
+        if words[1] in ("a", "an"):
+            return FRACTIONS[words[2]], index + 3
+        if words[1] in ONES and 0 < ONES[words[1]] < 10:
+            return ONES[words[1]] * FRACTIONS[words[2]], index + 3
+    return 0.0, index

@@ -41,6 +41,15 @@ _CONNECTORS = {"is", "of", "at", "to", "=", ":", "be", "should", "will", "would"
                "say", "are", "were", "we're", "i'm", "in", "by", "with", "me", "my", "our",
                "us", "totally", "total", "altogether", "nearly", "almost", "max", "min",
                "over", "under", "from", "until", "till", "starting", "ending", "than"}
+# Words before an option that ask for it even in a question: "can I see the breakdown?"
+_REQUEST_VERBS = {"see", "show", "get", "add", "include", "including", "have", "count",
+                  "with", "without", "want", "also", "plus", "and", "no", "skip", "drop",
+                  "remove", "exclude", "excluding", "counting", "display", "give", "need"}
+_SELF_CORRECTION = {"no", "wait", "sorry", "i", "mean", "meant", "actually", "or", "rather",
+                    "correction", "oops", "scratch", "that", "make", "it", "not", "uh", "um",
+                    "erm", "hmm"}
+_DURATION_CUES = {"since", "until", "till", "til", "ago", "old", "been", "left", "away",
+                  "countdown", "how", "elapsed", "passed", "remaining", "to go"}
 _PEOPLE_PHRASES = {("just", "me"): 1, ("only", "me"): 1, ("myself",): 1, ("me", "alone"): 1,
                    ("on", "my", "own"): 1, ("solo",): 1, ("alone",): 1, ("just", "myself"): 1,
                    ("the", "two", "of", "us"): 2, ("both", "of", "us"): 2, ("a", "couple"): 2,
@@ -105,6 +114,7 @@ class OfflineReader:
         return reading
 
     def _read(self, state: State, message: Message, today: dt.date) -> Reading:
+        self._today, self._message_words = today, set(message.words)
         proposals: list[Proposal] = []
         refusals: list[Refusal] = []
         choices: list[Choice] = []
@@ -135,10 +145,10 @@ class OfflineReader:
                                refusals, choices, unplaced)
         if message.is_question and not message.proposes and not message.requests and \
                 not proposals:
-            # "is breakfast included?" asks, it does not order; "...with breakfast?" does.
-            toggles = [t for t in toggles if t[2].split()[0].lower() in (
-                "with", "without", "add", "no")]
-        for name, value, text in toggles:
+            # "is breakfast included?" asks; "can I see the breakdown?" or "...with
+            # breakfast?" or "how many workdays?" orders.
+            toggles = [t for t in toggles if t[3]]
+        for name, value, text, _ in toggles:
             if name not in named_inputs:
                 proposals.append(Proposal(name, value, "alias", text))
         self._implied_today(state, found, proposals, today)
@@ -539,12 +549,18 @@ class OfflineReader:
             booleans = [n for n in names if self.profile.inputs[n].kind == "boolean"]
             if len(booleans) != 1:
                 continue
-            before = [t.text for t in message.tokens[max(0, first - 3):first]]
+            before = [t.text for t in message.tokens[max(0, first - 5):first]]
+            if "but" in before:
+                before = before[len(before) - before[::-1].index("but"):]
+            pairs = {" ".join(before[i:i + 2]) for i in range(len(before) - 1)}
             after = [t.text for t in message.tokens[last + 1:last + 3]]
-            negative = any(w in NEGATIONS for w in before) or (after[:1] and after[0] in (
-                "no", "off", "false")) or after[:2] == ["not", "needed"]
+            negative = any(w in NEGATIONS for w in before) or bool(pairs & NEGATIONS) or (
+                after[:1] and after[0] in ("no", "off", "false")) or after[:2] == [
+                "not", "needed"]
+            asked_for = bool(set(before[-3:]) & _REQUEST_VERBS) or before[-2:] == [
+                "how", "many"]
             toggles.append((booleans[0], not negative,
-                            _span_text(message, max(0, first - 1), last)))
+                            _span_text(message, max(0, first - 1), last), asked_for))
             for index in range(max(0, first - 3), min(len(message.tokens), last + 3)):
                 if message.tokens[index].text in NEGATIONS | {"with", "include", "add",
                                                              "show", "too", "also",
@@ -587,11 +603,19 @@ class OfflineReader:
             between = [t.text for t in message.tokens[first.last + 1:second.first]
                        if t.kind != "sym"]
             joined = " ".join(between)
-            if between and joined in ("no wait", "no", "sorry", "i mean", "i meant",
-                                      "actually", "or rather", "correction", "wait",
-                                      "sorry i mean", "sorry i meant", "no sorry",
-                                      "oops", "no i mean", "no i meant", "or actually"):
+            if between and set(between) <= _SELF_CORRECTION and set(between) & {
+                    "no", "wait", "sorry", "mean", "meant", "actually", "rather",
+                    "correction", "oops", "scratch"}:
                 second.bound = second.bound or first.bound
+                if first.kind == "date" and second.relative and not first.relative and \
+                        len(first.readings) == 1 and len(second.readings) == 1:
+                    year = int(first.readings[0][:4])
+                    moved = f"{year}{second.readings[0][4:]}"
+                    try:
+                        dt.date.fromisoformat(moved)
+                        second.readings, second.relative = (moved,), False
+                    except ValueError:
+                        pass
                 kept[index] = None
                 continue
             if joined in ("not", "instead of", "rather than", "not the", "not a", "not an") \
@@ -691,6 +715,11 @@ class OfflineReader:
         for home, items in options.items():
             best = max(i.extra["level"] for i in items)
             strong = [i for i in items if i.extra["level"] == best and best > 0]
+            listed = [i for i in items if i.extra["level"] > 0 and any(
+                message.tokens[j].text in ("and", "or", "&", ",", "/") for j in
+                range(i.last + 1, min(i.last + 2, len(message.tokens))))]
+            if listed and best > 0:
+                strong = [i for i in items if i.extra["level"] > 0]  # "first and third"
             dropped = dropped or any(i.extra["level"] == 0 for i in items)
             named = {i.readings[0] for i in strong}
             if home in taken or not named:
@@ -738,6 +767,19 @@ class OfflineReader:
             return
         gathering = state.status == "gathering"
         missing = [n for n in date_inputs if n not in state.values] if gathering else []
+        if len(free) == 1 and len(missing) == 2 and len(free[0].readings) == 1 and \
+                set(self._message_words) & _DURATION_CUES:
+            # "how many days until the 9th of feb?": the other end is today.
+            day = free[0].readings[0]
+            today = self._today.isoformat()
+            if day != today:
+                pair = (free[0].readings[0], today) if day < today else (today, day)
+                for name, value in zip(missing, pair):
+                    proposals.append(Proposal(name, value, "kind", free[0].text,
+                                              None if value == day else "today",
+                                              relative=value == today or free[0].relative))
+                    taken.add(name)
+                return
         if len(free) == 1 and asked in date_inputs:
             plan = [(free[0], asked)]
         elif gathering and len(free) == len(missing):
