@@ -199,3 +199,11 @@ def test_sure_only_when_everything_was_understood():
     assert read("loan-calculator", "6.5%", asked("annual_rate")).sure
     assert not read("loan-calculator", "6.5% for our new flat in Leeds",
                     asked("annual_rate")).sure
+
+
+def test_a_bare_number_after_a_change_goes_to_the_input_just_changed():
+    state = State(values={"principal": 90000, "annual_rate": 5, "years": 15},
+                  status="finished", started=True, recent=("annual_rate",))
+    assert values(read("loan-calculator", "and 4?", state)) == {"annual_rate": 4}
+    state = State(values=state.values, status="finished", started=True)
+    assert not read("loan-calculator", "and 4?", state).proposals

@@ -129,6 +129,15 @@ def missing_inputs(workflow, values: dict[str, Any]) -> list[str]:
 
 
 def decide(state: State, reading: Reading, workflow) -> Decision:
+    decision = _decide(state, reading, workflow)
+    recent = tuple(p.input for p in reading.proposals if p.input in decision.state.values)
+    if recent != decision.state.recent and (recent or reading.carries_values
+                                             or reading.command):
+        return Decision(decision.state.but(recent=recent), decision.replies, decision.run)
+    return decision
+
+
+def _decide(state: State, reading: Reading, workflow) -> Decision:
     if reading.unavailable:
         return Decision(state, (Unavailable(reading.unavailable),))
     if reading.command == "cancel":

@@ -44,12 +44,14 @@ class State:
     status: Status = "gathering"
     pending: Pending | None = None
     started: bool = False   # a reply has been given (the introduction is not repeated)
+    recent: tuple[str, ...] = ()  # inputs the last message set ("and 4?" means one of them)
 
     def but(self, **changes: Any) -> "State":
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["recent"] = list(self.recent)
         if self.pending is not None:
             data["pending"]["options"] = list(self.pending.options)
         return data
@@ -64,7 +66,8 @@ class State:
             raise ValueError("not a conversation state")
         return cls(values=dict(data.get("values", {})), asked=asked, status=status,
                    pending=Pending.from_dict(data.get("pending")),
-                   started=bool(data.get("started", True)))
+                   started=bool(data.get("started", True)),
+                   recent=tuple(n for n in data.get("recent", ()) if isinstance(n, str)))
 
 
 @dataclass

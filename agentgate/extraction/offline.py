@@ -92,6 +92,7 @@ class OfflineReader:
         self.date_order = date_order
         self._pending_options: list | None = None
         self._alias_spans: list = []
+        self._proposing = False
         self._talky = False
 
     # -- entry point -----------------------------------------------------------------
@@ -115,6 +116,7 @@ class OfflineReader:
 
     def _read(self, state: State, message: Message, today: dt.date) -> Reading:
         self._today, self._message_words = today, set(message.words)
+        self._proposing = message.proposes
         proposals: list[Proposal] = []
         refusals: list[Refusal] = []
         choices: list[Choice] = []
@@ -842,6 +844,10 @@ class OfflineReader:
         for item in loose:
             item.homes = [h for h in item.homes if h in targets]
         plan = _unique_matching(loose, targets, asked)
+        recent = [n for n in state.recent if n in targets]
+        if plan is None and not gathering and len(loose) == 1 and len(recent) == 1 and \
+                recent[0] in loose[0].homes and self._proposing:
+            plan = [(loose[0], recent[0])]  # "what about 5%?" … "and 4?": the rate again
         if plan is None:
             for item in loose:
                 homes = tuple(h for h in item.homes if h in targets)
