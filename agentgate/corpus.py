@@ -27,7 +27,7 @@ from agentgate.api.render import TextRenderer
 from agentgate.conversation import ids
 from agentgate.conversation.dialogue import ChatMessage, Deps, Turn, handle_turn
 from agentgate.conversation.store import ConversationStore
-from agentgate.events import ConversationRef, Event
+from agentgate.events import ConversationRef
 from agentgate.extraction.followup import Phrases
 from agentgate.workflow.loader import Catalog, Workflow
 from agentgate.workflow.values import InvalidValue, coerce

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from agentgate.events import AnswerDelta, NodeFinished, NodeSkipped
-from agentgate.testing import FakeLLM, Text, Values
+from agentgate.testing import FakeLLM, Text
 from agentgate.workflow import nodes as node_types
 from agentgate.workflow.loader import Catalog, WorkflowInvalid, load_file, load_paths
 from agentgate.workflow.nodes.base import Node

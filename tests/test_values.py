@@ -108,3 +108,20 @@ def test_date_bounds_must_be_dates():
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         spec(type="date", minimum="next year")
     assert spec(type="date", minimum="2026-01-05").minimum == "2026-01-05"
+
+
+def test_an_authors_pattern_runs_in_linear_time():
+    # With a backtracking engine this answer would take longer than the universe has left.
+    with pytest.raises(InvalidValue, match="expected form"):
+        coerce(spec(pattern="(a+)+b"), "a" * 5000 + "c")
+
+
+def test_a_pattern_that_needs_backtracking_is_refused_when_loaded():
+    from pydantic import ValidationError
+    with pytest.raises(ValidationError, match="backreferences and lookaround"):
+        spec(pattern=r"(a)\1")
+
+
+def test_a_huge_exponent_is_not_computed():
+    with pytest.raises(InvalidValue, match="not a number"):
+        coerce(spec(type="number"), "1e9999999")

@@ -70,9 +70,16 @@ class Deps:
 
 @dataclass(frozen=True)
 class Answered:
-    """A user message already answered, and the reply that followed it (for its echoes)."""
-    text: str
+    """A user message already answered, and the reply that followed it (for its echoes).
+
+    Both are kept as sent and cleaned only when a rebuild reads them: with a marker and a
+    stored state, earlier messages are never looked at again."""
+    raw: str
     reply: str = ""
+
+    @property
+    def text(self) -> str:
+        return ids.strip(self.raw[:MAX_TEXT])
 
 
 @dataclass(frozen=True)
@@ -98,14 +105,13 @@ def split_history(messages: tuple[ChatMessage, ...]) -> History:
     new: list[str] = []
     for index, message in enumerate(messages):
         if message.role == "user":
-            text = ids.strip(message.text[:MAX_TEXT])
             if index < cut:
-                earlier.append(Answered(text))
+                earlier.append(Answered(message.text))
             elif index > cut:
-                new.append(text)
+                new.append(ids.strip(message.text[:MAX_TEXT]))
         elif message.role == "assistant" and earlier and index <= cut and \
                 not earlier[-1].reply:
-            earlier[-1] = Answered(earlier[-1].text, message.text[:MAX_TEXT])
+            earlier[-1] = Answered(earlier[-1].raw, message.text[:MAX_TEXT])
     return History(marker=marker, earlier=earlier, new=new)
 
 
@@ -188,7 +194,7 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         unsure: list[str] = []
         if state is None:
             record = Record(id=ids.mint(), workflow=workflow.name, owner=owner)
-            if sum(len(a.text) for a in earlier) > REBUILD_INLINE_CHARS:
+            if sum(len(a.raw) for a in earlier) > REBUILD_INLINE_CHARS:
                 # A long history: read it off the event loop so other turns keep moving.
                 state, unsure = await asyncio.to_thread(rebuild, reader, earlier, workflow,
                                                         today)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentgate.extraction.units import canonical_unit
+from agentgate.workflow.patterns import PatternError, compiled
 
 InputType = Literal["string", "number", "integer", "boolean", "date", "array"]
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
@@ -62,9 +63,9 @@ class QueryInput(Strict):
             if self.type not in ("string", "array"):
                 raise ValueError("`pattern` applies only to string and array inputs")
             try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"`pattern` is not a valid regular expression: {exc}") from None
+                compiled(self.pattern)
+            except PatternError as exc:
+                raise ValueError(str(exc)) from None
         for bound in ("minimum", "maximum"):
             value = getattr(self, bound)
             if value is None:

@@ -15,6 +15,7 @@ from typing import Any
 from agentgate.extraction.dates import DateReader
 from agentgate.extraction.numbers import MAX_DIGITS, find_numbers, tidy, tokenize
 from agentgate.workflow.model import QueryInput
+from agentgate.workflow.patterns import full_match
 
 
 class InvalidValue(ValueError):
@@ -203,7 +204,7 @@ def _check_enum(spec: QueryInput, value: str) -> str:
 
 
 def _check_pattern(spec: QueryInput, value: str) -> None:
-    if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+    if spec.pattern is not None and not full_match(spec.pattern, value):
         raise InvalidValue(f"{value!r} does not have the expected form")
 
 
