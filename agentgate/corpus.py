@@ -11,7 +11,8 @@ history resent, markers included) with the clock fixed, and scored:
   text, with no misread and no turn beyond the script;
 - **turns over minimum**: answers the evaluator had to add (`name: value`) when the script
   ended before the workflow ran;
-- **LLM calls per turn**: internal LLM requests per gathering turn.
+- **LLM calls per turn**: internal LLM requests per gathering turn (a turn before the
+  workflow has run).
 """
 
 from __future__ import annotations
@@ -212,8 +213,8 @@ class Player:
     async def _turn(self, workflow: Workflow, history: list[ChatMessage], step: Step,
                     outcome: Outcome) -> tuple[str, dict]:
         before = self._last_state if history else None
-        if before is None or before.get("status") in ("gathering", "confirming"):
-            outcome.gathering_turns += 1
+        gathering = before is None or before.get("status") in ("gathering", "confirming")
+        outcome.gathering_turns += gathering
         history.append(ChatMessage("user", step.say))
         self.current = step
         calls = self.count_calls()
@@ -226,7 +227,8 @@ class Player:
             pieces.append(renderer.render(event).content)
         pieces.append(renderer.close().content)
         reply = "".join(pieces)
-        outcome.llm_calls += self.count_calls() - calls
+        if gathering:  # calls after the answer (a change read by the LLM) are not counted
+            outcome.llm_calls += self.count_calls() - calls
         history.append(ChatMessage("assistant", reply))
         outcome.transcript.append((step.say, reply))
         state = await self._state(marker)

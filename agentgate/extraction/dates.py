@@ -34,6 +34,7 @@ class DateMention:
     last_token: int = 0
     fuzzy: str | None = None      # a misspelt month read as this month name
     problem: str | None = None    # "30 February 2027 is not a date"
+    yearless: bool = False        # a day and month with no year ("June 9th")
 
     @property
     def value(self) -> dt.date:
@@ -115,8 +116,20 @@ _NUMERIC = re.compile(r"(?<![\d.,/-])(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2})
 class DateReader:
     """Finds dates in one message, relative to `today`, reading d/m/y orders per `order`."""
 
-    def __init__(self, today: dt.date, order: str = "ask"):
-        self.today, self.order = today, order
+    def __init__(self, today: dt.date, order: str = "ask", past: bool = False):
+        """`past`: the message speaks of the past ("how many days ago"), so a day and month
+        without a year is its last occurrence, not its next."""
+        self.today, self.order, self.past = today, order, past
+
+    def _yearless(self, month: int, day: int) -> dt.date | None:
+        if not self.past:
+            return _next_occurrence(self.today, month, day)
+        for year in (self.today.year, self.today.year - 1, self.today.year - 2,
+                     self.today.year - 3, self.today.year - 4):
+            found = _make(year, month, day)
+            if found is not None and found <= self.today:
+                return found
+        return None
 
     def find(self, lower: str, tokens: list[Token], taken: set[int]) -> list[DateMention]:
         found: list[DateMention] = []
@@ -159,12 +172,12 @@ class DateReader:
             problem = None if readings else f"{match.group(0)} is not a date"
             found.append(self._mention(lower, tokens, match.start(), match.end(),
                                        tuple(readings), relative=year_text is None,
-                                       problem=problem))
+                                       problem=problem, yearless=year_text is None))
         return found
 
     def _with_year(self, month: int, day: int, year_text: str | None) -> dt.date | None:
         if year_text is None:
-            return _next_occurrence(self.today, month, day)
+            return self._yearless(month, day)
         year = int(year_text)
         if len(year_text) == 2:
             year += 2000
@@ -172,12 +185,12 @@ class DateReader:
 
     def _mention(self, lower: str, tokens: list[Token], start: int, end: int,
                  values: tuple, relative: bool = False, problem: str | None = None,
-                 fuzzy: str | None = None) -> DateMention:
+                 fuzzy: str | None = None, yearless: bool = False) -> DateMention:
         inside = [i for i, t in enumerate(tokens) if t.start >= start and t.end <= end]
         if not inside:
             inside = [i for i, t in enumerate(tokens) if t.start < end and t.end > start]
         return DateMention(start, end, lower[start:end], values, relative, inside[0],
-                           inside[-1], fuzzy, problem)
+                           inside[-1], fuzzy, problem, yearless)
 
     # -- forms with words ------------------------------------------------------------
 
@@ -196,10 +209,10 @@ class DateReader:
 
     def _span(self, lower: str, tokens: list[Token], first: int, last: int, values: tuple,
               relative: bool = False, fuzzy: str | None = None,
-              problem: str | None = None) -> DateMention:
+              problem: str | None = None, yearless: bool = False) -> DateMention:
         start, end = tokens[first].start, tokens[last].end
         return DateMention(start, end, lower[start:end], values, relative, first, last, fuzzy,
-                           problem)
+                           problem, yearless)
 
     def _month_form(self, lower: str, tokens: list[Token], index: int) -> DateMention | None:
         """'[weekday] [the] 1st [of] May [2027]', 'May [the] 1st[,] [2027]', 'end of May'."""
@@ -247,8 +260,7 @@ class DateReader:
                 day = calendar.monthrange(year or self.today.year, month[0])[1]
             else:
                 day = 1
-            date = _make(year, month[0], day) if year else _next_occurrence(
-                self.today, month[0], day)
+            date = _make(year, month[0], day) if year else self._yearless(month[0], day)
             if date is None:
                 return None
             if first > 0 and tokens[first - 1].text == "the":
@@ -285,14 +297,14 @@ class DateReader:
             last = probe
             date = _make(year, month[0], day)
         else:
-            date = _next_occurrence(self.today, month[0], day)
+            date = self._yearless(month[0], day)
         fuzzy = MONTHS[month[0] - 1] if month[1] else None
         if date is None:
             name = MONTHS[month[0] - 1].capitalize()
             return self._span(lower, tokens, first, last, (), problem=f"{day} {name}"
                               f"{' ' + str(year) if year else ''} is not a date", fuzzy=fuzzy)
         return self._span(lower, tokens, first, last, (date,), relative=year is None,
-                          fuzzy=fuzzy)
+                          fuzzy=fuzzy, yearless=year is None)
 
     def _day_only(self, lower: str, tokens: list[Token], index: int, day: int
                   ) -> DateMention | None:
@@ -368,7 +380,7 @@ class DateReader:
                 year = _year_number(tokens[last + 1]) if last + 1 < len(tokens) else None
                 if year:
                     last += 1
-                date = _make(year, month, day) if year else _next_occurrence(self.today, month,
+                date = _make(year, month, day) if year else self._yearless(month,
                                                                               day)
                 return self._span(lower, tokens, index, last, (date,), relative=year is None)
         return None

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from agentgate.extraction.lexicon import (CURRENCY_SYMBOLS, FRACTIONS, MONEY_SCALES,
                                           MULTIPLIERS, ONES, SCALES, TENS, UNIT_WORDS,
                                           VAGUE_QUANTITIES)
@@ -251,7 +253,26 @@ def _unit_after(tokens: list[Token], index: int, symbols_before: str | None
             return UNIT_WORDS[token.text], token.text, scaled, money, probe + 1
         if token.text in CURRENCY_SYMBOLS:
             return "currency", token.text, scaled, money, probe + 1
+        misspelt = _misspelt_unit(token.text) if token.kind == "word" else None
+        if misspelt is not None:
+            return misspelt, token.text, scaled, money, probe + 1
     return unit, word, scaled, money, probe
+
+
+_SPELLED_UNITS = sorted(w for w, u in UNIT_WORDS.items() if u and len(w) >= 5 and " " not in w)
+
+
+def _misspelt_unit(word: str) -> str | None:
+    """'percnet' → percent, 'yeras' → years: one slip (a swap counts as one) in a unit
+    word of five letters or more, when it points at a single unit."""
+    if len(word) < 4 or word in UNIT_WORDS:
+        return None
+    hits = set()
+    for known in _SPELLED_UNITS:
+        if abs(len(known) - len(word)) <= 1 and DamerauLevenshtein.distance(
+                word, known, score_cutoff=1) <= 1:
+            hits.add(UNIT_WORDS[known])
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _sign_and_currency(tokens: list[Token], index: int) -> tuple[int, str | None, int]:
@@ -402,6 +423,15 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
     end = _word_run(tokens, index)
     words = [t.text for t in tokens[index:end] if t.kind == "word"]
     if token.text == "half" and end == index and index + 2 < len(tokens) and tokens[
+            index + 1].text in ("a", "an") and tokens[index + 2].text in SCALES and \
+            len(tokens[index + 2].text) > 1:
+        scale = tokens[index + 2].text  # "half a mil"
+        return NumberMention(token.start, tokens[index + 2].end,
+                             lower[token.start:tokens[index + 2].end],
+                             (tidy(0.5 * SCALES[scale]),), scaled=True,
+                             money_scale=scale in MONEY_SCALES, spelled=True,
+                             first_token=index, last_token=index + 2)
+    if token.text == "half" and end == index and index + 2 < len(tokens) and tokens[
             index + 1].text in ("a", "an") and UNIT_WORDS.get(tokens[index + 2].text):
         unit = UNIT_WORDS[tokens[index + 2].text]
         return NumberMention(token.start, tokens[index + 2].end,
@@ -424,6 +454,11 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
         return None
     # "and a half" after the run: "two and a half", "one and a quarter".
     fraction, end = _fraction_after(tokens, end)
+    year = _spoken_year(words)
+    if year is not None:
+        return NumberMention(token.start, tokens[end - 1].end, lower[token.start:tokens[
+            end - 1].end], (year,), spelled=True, calendar_year=True, first_token=index,
+            last_token=end - 1)
     value = _word_value(words)
     if value is not None:
         value += fraction
@@ -461,3 +496,17 @@ def _fraction_after(tokens: list[Token], index: int) -> tuple[float, int]:
         if words[1] in ONES and 0 < ONES[words[1]] < 10:
             return ONES[words[1]] * FRACTIONS[words[2]], index + 3
     return 0.0, index
+
+
+def _spoken_year(words: list[str]) -> int | None:
+    """'twenty twenty-nine' → 2029, 'nineteen ninety' → 1990: a year said in two halves."""
+    if len(words) < 2 or words[0] not in ("nineteen", "twenty") or "and" in words:
+        return None
+    rest = words[1:]
+    if len(rest) == 1 and (rest[0] in TENS or (rest[0] in ONES and ONES[rest[0]] >= 10)):
+        tail = TENS.get(rest[0], ONES.get(rest[0]))
+    elif len(rest) == 2 and rest[0] in TENS and rest[1] in ONES and 0 < ONES[rest[1]] < 10:
+        tail = TENS[rest[0]] + ONES[rest[1]]
+    else:
+        return None
+    return (19 if words[0] == "nineteen" else 20) * 100 + tail

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -48,6 +49,7 @@ _REQUEST_VERBS = {"see", "show", "get", "add", "include", "including", "have", "
 _SELF_CORRECTION = {"no", "wait", "sorry", "i", "mean", "meant", "actually", "or", "rather",
                     "correction", "oops", "scratch", "that", "make", "it", "not", "uh", "um",
                     "erm", "hmm"}
+_PAST_CUES = {"ago", "since", "born", "been", "passed", "elapsed", "old"}
 _DURATION_CUES = {"since", "until", "till", "til", "ago", "old", "been", "left", "away",
                   "countdown", "how", "elapsed", "passed", "remaining", "to go"}
 _PEOPLE_PHRASES = {("just", "me"): 1, ("only", "me"): 1, ("myself",): 1, ("me", "alone"): 1,
@@ -93,6 +95,7 @@ class OfflineReader:
         self._pending_options: list | None = None
         self._alias_spans: list = []
         self._proposing = False
+        self._state_values: dict = {}
         self._talky = False
 
     # -- entry point -----------------------------------------------------------------
@@ -116,6 +119,7 @@ class OfflineReader:
 
     def _read(self, state: State, message: Message, today: dt.date) -> Reading:
         self._today, self._message_words = today, set(message.words)
+        self._state_values = state.values
         self._proposing = message.proposes
         proposals: list[Proposal] = []
         refusals: list[Refusal] = []
@@ -169,7 +173,7 @@ class OfflineReader:
             p.evidence == "named" for p in proposals)
         if inquiry and ((not message.proposes and (
                 not values or (message.asks_for_help and not strong))) or (
-                    state.status == "gathering" and proposals and all(
+                    state.status == "gathering" and len(proposals) == 1 and all(
                         p.evidence in ("kind", "alias")
                         and self.profile.inputs[p.input].kind == "enum"
                         for p in proposals) and not choices and not unplaced
@@ -205,20 +209,18 @@ class OfflineReader:
         dates = [p.name for p in self.profile.inputs.values() if p.kind == "date"]
         if len(dates) != 2:
             return
-        given = {p.input for p in proposals}
-        for item in found:
-            word = item.extra.get("alias_word")
-            if item.kind != "date" or word not in ("since", "until", "till", "til") or \
-                    item.bound not in given:
-                continue
-            other = dates[1] if item.bound == dates[0] else dates[0]
-            if other in given or other in state.values:
-                continue
-            if (word == "since") != (other == dates[1]):
-                continue
-            proposals.append(Proposal(other, today.isoformat(), "kind", word, "today",
-                                      relative=True))
+        given = {p.input: p for p in proposals if p.input in dates}
+        if len(given) != 1 or not set(self._message_words) & _DURATION_CUES:
             return
+        (name, proposal), = given.items()
+        other = dates[1] if name == dates[0] else dates[0]
+        if other in state.values:
+            return
+        day, now = str(proposal.value), today.isoformat()
+        # The other end is today when that keeps the order: a start in the past, an end
+        # in the future ("I started on 14 March 2022", "until my birthday, march 14").
+        if (name == dates[0] and day < now) or (name == dates[1] and day > now):
+            proposals.append(Proposal(other, now, "kind", "today", "today", relative=True))
 
     def _quick_pick(self, pending: Pending, message: Message, today: dt.date
                     ) -> Proposal | None:
@@ -375,12 +377,21 @@ class OfflineReader:
         profile = self.profile
         inputs = profile.inputs.values()
         if profile.has_dates:
-            reader = DateReader(today, self.date_order)
+            past = bool(set(message.words) & _PAST_CUES)
+            reader = DateReader(today, self.date_order, past=past)
             for date in reader.find(message.lower, message.tokens, message.taken):
                 found.append(self._date_found(date))
                 message.take(date.first_token, date.last_token)
         years = [p.name for p in inputs if p.kind == "year"]
         if years:
+            for index, token in enumerate(message.tokens[:-1]):
+                following = message.tokens[index + 1]
+                if token.text in ("'", "’") and following.kind == "num" and len(
+                        following.text) == 2 and following.text.isdigit() and \
+                        following.start == token.end and message.free(index + 1):
+                    found.append(_Found("year", index, index + 1, "'" + following.text,
+                                        list(years), (2000 + int(following.text),)))
+                    message.take(index, index + 1)
             for (first, last), offset in _phrases(message, _YEAR_PHRASES):
                 found.append(_Found("year", first, last, _span_text(message, first, last),
                                     list(years), (today.year + offset,), relative=True))
@@ -401,6 +412,7 @@ class OfflineReader:
             if item.kind == "option":
                 message.take(item.first, item.last)
         found += self._fuzzy_options(message)
+        _european_dots(found)
         for item in found:
             if item.kind == "number":
                 item.homes = self._number_homes(item)
@@ -429,9 +441,11 @@ class OfflineReader:
 
     def _date_found(self, date: DateMention) -> _Found:
         homes = [p.name for p in self.profile.inputs.values() if p.kind == "date"]
-        return _Found("date", date.first_token, date.last_token, date.text, homes,
+        item = _Found("date", date.first_token, date.last_token, date.text, homes,
                       tuple(d.isoformat() for d in date.values), relative=date.relative,
                       fuzzy=date.fuzzy, problem=date.problem)
+        item.extra["yearless"] = date.yearless
+        return item
 
     def _number_found(self, message: Message, number: NumberMention) -> _Found:
         unit = number.unit
@@ -449,7 +463,11 @@ class OfflineReader:
                     word not in self.profile.vocabulary and word not in UNIT_WORDS and \
                     not any(word in alias for p in self.profile.inputs.values()
                             for alias in p.aliases):
-                foreign = _looks_like_noun(word)
+                # "2 kids", "a $425,000 home": a count or price of something else; but "75
+                # grand personal loan" still names the loan.
+                following = message.tokens[number.last_token + 2:number.last_token + 3]
+                foreign = _looks_like_noun(word) and not (
+                    following and following[0].text in self.profile.vocabulary)
         item = _Found("number", number.first_token, number.last_token, number.text, [],
                       number.values, unit=unit, unit_word=number.unit_word, foreign=foreign)
         item.extra["fallback"] = number.fallback
@@ -559,8 +577,8 @@ class OfflineReader:
             negative = any(w in NEGATIONS for w in before) or bool(pairs & NEGATIONS) or (
                 after[:1] and after[0] in ("no", "off", "false")) or after[:2] == [
                 "not", "needed"]
-            asked_for = bool(set(before[-3:]) & _REQUEST_VERBS) or before[-2:] == [
-                "how", "many"]
+            asked_for = bool(set(before[-3:]) & _REQUEST_VERBS) or {"how", "many"} <= set(
+                message.words)
             toggles.append((booleans[0], not negative,
                             _span_text(message, max(0, first - 1), last), asked_for))
             for index in range(max(0, first - 3), min(len(message.tokens), last + 3)):
@@ -598,9 +616,18 @@ class OfflineReader:
         """'march 3, no wait, march 13' keeps the second; '5.1 not 5.01' gives 5.1 the
         input that holds 5.01."""
         kept = list(found)
+        cues = _correction_points(message)
+        if cues:
+            for index, earlier in enumerate(kept):
+                later = [f for f in kept[index + 1:] if f is not None and f.kind == earlier.kind
+                         and set(f.homes) & set(earlier.homes)
+                         and any(earlier.last < cue < f.first for cue in cues)]
+                if earlier is not None and later and len(earlier.homes) == 1:
+                    kept[index] = None
+        kept = [item for item in kept if item is not None]
         for index in range(len(kept) - 1):
             first, second = kept[index], kept[index + 1]
-            if first is None or first.kind != second.kind:
+            if first is None or second is None or first.kind != second.kind:
                 continue
             between = [t.text for t in message.tokens[first.last + 1:second.first]
                        if t.kind != "sym"]
@@ -620,14 +647,17 @@ class OfflineReader:
                         pass
                 kept[index] = None
                 continue
-            if joined in ("not", "instead of", "rather than", "not the", "not a", "not an") \
+            if ("not" in between or joined in ("instead of", "rather than")) and set(
+                    between) <= _SELF_CORRECTION | {"instead", "of", "than", "the", "a", "an",
+                                                    "haha", "lol"} \
                     and first.kind in ("number", "option", "date"):
+                # "5.1 not 5.01", "85 thousand, not 85 bucks": the second is what it is not.
                 holders = [name for name, value in state.values.items()
                            if any(value == r for r in second.readings)]
                 if len(holders) == 1:
                     first.bound = holders[0]
                     first.homes = list(set(first.homes) | {holders[0]})
-                    kept[index + 1] = None
+                kept[index + 1] = None
         return [item for item in kept if item is not None]
 
     # -- giving values to inputs -----------------------------------------------------
@@ -939,8 +969,11 @@ class OfflineReader:
                 return
             if factor != 1 and item.unit != profile.unit:
                 note = f"from {item.text}"
+        readings = item.readings
+        if item.kind == "date" and item.extra.get("yearless") and len(readings) == 1:
+            readings = (self._in_context_year(profile.name, readings[0]),)
         values, reasons = [], []
-        for raw in item.readings:
+        for raw in readings:
             candidate = _convert(raw, factor) if item.kind == "number" else raw
             try:
                 checked = profile.check(candidate)
@@ -969,7 +1002,7 @@ class OfflineReader:
                 self._pending_options is None and _implausibly_small(
                 profile, item, values[0]):
             values += [v for v in (values[0] * 1000, values[0] * 1_000_000)
-                       if profile.fits(v)][:1 if values[0] >= 100 else 2]
+                       if profile.fits(v)][:1 if values[0] >= 10 else 2]
         if len(values) > 1:
             choices.append(Choice(profile.name, tuple(values), item.text))
             return
@@ -979,6 +1012,19 @@ class OfflineReader:
             note = note or f"read “{item.text}” as {shown(values[0])}"
         proposals.append(Proposal(profile.name, values[0], evidence, item.text, note,
                                   relative=item.relative))
+
+    def _in_context_year(self, name: str, iso: str) -> str:
+        """A day and month replacing a date in the past keeps that date's year: after
+        'from 1 june 2026 to 31 aug 2026', 'and from 1 june to 30 sept?' is still 2026."""
+        current = self._state_values.get(name)
+        if not isinstance(current, str) or current >= self._today.isoformat():
+            return iso
+        moved = current[:4] + iso[4:]
+        try:
+            dt.date.fromisoformat(moved)
+        except ValueError:
+            return iso
+        return moved
 
     def _residue(self, message: Message) -> int:
         """How many words of the message no mention, filler or workflow word explains."""
@@ -1096,6 +1142,30 @@ def _kind_phrase(profile: InputProfile) -> str:
         return f"a number of {profile.unit}"
     return {"integer": "a whole number", "number": "a number", "year": "a year"}.get(
         profile.kind, f"a {profile.kind}")
+
+
+def _correction_points(message: Message) -> list[int]:
+    """Token positions of 'sorry, I mean', 'no wait', 'actually', 'make that'."""
+    words = [t.text for t in message.tokens]
+    points = []
+    for index, word in enumerate(words):
+        pair = " ".join(words[index:index + 2])
+        if word in ("sorry", "actually", "correction", "oops") or pair in (
+                "i mean", "i meant", "no wait", "wait no", "make that", "or rather",
+                "scratch that"):
+            points.append(index)
+    return points
+
+
+def _european_dots(found: list[_Found]) -> None:
+    """'€230.000 at 3,8%': a message with a decimal comma writes thousands with dots."""
+    numbers = [f for f in found if f.kind == "number"]
+    if not any(re.search(r"\d,\d{1,2}(?!\d)", f.text) and len(f.readings) <= 2
+               for f in numbers):
+        return
+    for item in numbers:
+        if len(item.readings) == 2 and re.search(r"\d\.\d{3}(?!\d)", item.text):
+            item.readings = (max(item.readings),)
 
 
 def _implausibly_small(profile: InputProfile, item: _Found, value: Any) -> bool:

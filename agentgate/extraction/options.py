@@ -94,15 +94,19 @@ class OptionMatcher:
         """The one option `word` is a likely misspelling of (5+ letters, 1-2 edits)."""
         if len(word) < 3 or word in FILLER:
             return None
-        hits = set()
+        best: dict[str, int] = {}
         for words, option in self.phrases.items():
             if not option or len(words) != 1 or len(words[0]) < 4:
                 continue
             limit = 1 if len(words[0]) <= 5 or len(word) <= 4 else 2
-            if DamerauLevenshtein.distance(word, words[0], score_cutoff=limit) <= limit:
-                hits.add(option)
-        if len(hits) == 1:
-            return hits.pop()
+            distance = DamerauLevenshtein.distance(word, words[0], score_cutoff=limit)
+            if distance <= limit:
+                best[option] = min(distance, best.get(option, limit))
+        if best:
+            nearest = min(best.values())
+            hits = [option for option, distance in best.items() if distance == nearest]
+            if len(hits) == 1:  # 'tusday': tuesday is one slip away, thursday two
+                return hits[0]
         prefixes = {o for o in self.options if len(word) >= 3 and o.lower().startswith(word)}
         return prefixes.pop() if len(prefixes) == 1 else None
 

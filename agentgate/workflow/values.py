@@ -116,9 +116,8 @@ def _parse_number(raw: Any) -> float | int:
     number = found[0]
     if number.vague:
         raise InvalidValue(f"{text!r} is not an exact number")
-    if number.ambiguous:
-        raise InvalidValue(f"{text!r} could be {' or '.join(map(_fmt, number.values))}; "
-                           "please write it without a thousands separator")
+    # A value given as data (the command line, the internal LLM, a file) reads "6.875" as
+    # a decimal; a chat answer with two readings is asked about by the reader instead.
     return number.value
 
 
