@@ -27,10 +27,13 @@ log = logging.getLogger(__name__)
 
 
 async def health(request: web.Request) -> web.Response:
+    """`ok`, or `degraded` while some workflow file does not load (the others serve)."""
     catalog = request.app[CATALOG]
-    return web.json_response({"status": "ok", "version": __version__,
-                              "workflows": len(catalog.workflows),
-                              "workflow_errors": len(catalog.problems)})
+    problems = [str(problem)[:500] for problem in catalog.problems[:50]]
+    return web.json_response({"status": "degraded" if catalog.problems else "ok",
+                              "version": __version__, "workflows": len(catalog.workflows),
+                              "workflow_errors": len(catalog.problems),
+                              "problems": problems})
 
 
 async def _watch_workflows(app: web.Application):

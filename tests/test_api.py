@@ -199,7 +199,8 @@ async def test_broken_workflow_files_are_skipped(make_client, settings, tmp_path
     body = await (await client.get("/v1/models")).json()
     assert [m["id"] for m in body["data"]] == ["no-inputs"]
     health = await (await client.get("/health")).json()
-    assert health["workflow_errors"] == 1
+    assert health["workflow_errors"] == 1 and health["status"] == "degraded"
+    assert "broken.json: $: not valid JSON" in health["problems"][0]
 
 
 async def test_store_failure_is_a_json_500_without_details(make_client, settings, tmp_path):

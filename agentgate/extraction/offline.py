@@ -1179,8 +1179,8 @@ def _implausibly_small(profile: InputProfile, item: _Found, value: Any) -> bool:
 
 def _unique_matching(items: list[_Found], targets: list[str], asked: str | None):
     """The only way to give each loose number its own fitting input, or None."""
-    if not items or len(items) > len(targets) or len(items) > 5:
-        return None
+    if not items or len(items) > len(targets) or len(items) > 4 or len(targets) > 8:
+        return None  # bounded work: with more, the user is asked
     found = []
     for chosen in itertools.permutations(targets, len(items)):
         if all(name in item.homes for item, name in zip(items, chosen)):

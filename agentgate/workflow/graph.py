@@ -110,6 +110,9 @@ class GraphBuilder:
                 problem(path, f"node {spec.id!r}: template error on line {exc.lineno}: "
                         f"{exc.message}")
                 continue
+            except RecursionError:
+                problem(path, f"node {spec.id!r}: a template nested too deeply to read")
+                continue
             sub = node.subgraph()
             if sub is not None:
                 node.graph = self.build(sub[0], sub[1], f"{path}.nodes", outer | here)
@@ -139,6 +142,9 @@ class GraphBuilder:
                 problem(path, f"node {node.id!r}: template error on line {exc.lineno}: "
                         f"{exc.message}")
                 continue
+            except RecursionError:
+                problem(path, f"node {node.id!r}: a template nested too deeply to read")
+                continue
             if node.graph is not None:
                 used.nodes |= node.graph.external
             for name in sorted(used.nodes - ids - outer):
@@ -162,22 +168,26 @@ class GraphBuilder:
 
     def _check_cycles(self, dependencies: dict[str, set[str]], where: str,
                       problem: Report) -> None:
-        state: dict[str, int] = {}
-        stack: list[str] = []
-
-        def visit(node: str) -> list[str] | None:
-            state[node] = 1
-            stack.append(node)
-            for dep in sorted(dependencies[node]):
+        """Depth-first search with an explicit stack: a chain of any length is checked in
+        time linear in its size, without recursion."""
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for root in dependencies:
+            if root in state:
+                continue
+            path: list[str] = [root]
+            pending: list[list[str]] = [sorted(dependencies[root], reverse=True)]
+            state[root] = 1
+            while path:
+                if not pending[-1]:
+                    state[path.pop()] = 2
+                    pending.pop()
+                    continue
+                dep = pending[-1].pop()
                 if state.get(dep) == 1:
-                    return stack[stack.index(dep):] + [dep]
-                if dep not in state and (cycle := visit(dep)):
-                    return cycle
-            stack.pop()
-            state[node] = 2
-            return None
-
-        for node in dependencies:
-            if node not in state and (cycle := visit(node)):
-                problem(where, "nodes form a cycle: " + " -> ".join(cycle))
-                return
+                    cycle = path[path.index(dep):] + [dep]
+                    problem(where, "nodes form a cycle: " + " -> ".join(cycle))
+                    return
+                if dep not in state:
+                    state[dep] = 1
+                    path.append(dep)
+                    pending.append(sorted(dependencies[dep], reverse=True))

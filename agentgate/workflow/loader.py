@@ -106,25 +106,88 @@ class Workflow:
         return found
 
 
+# What one workflow file may hold. Beyond these, the file is refused with a problem that
+# says which limit it broke, so no file can make loading slow or crash the loader.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 2_000          # in all, sub-graphs of `map` nodes included
+MAX_STRING = 100_000       # characters of any one string (a template, a prompt)
+
+
 def load_file(path: Path, env: Mapping[str, str] | None = None) -> Workflow:
-    """Load and check one file; raises WorkflowInvalid listing every problem found."""
-    env = os.environ if env is None else env
+    """Load and check one file; raises WorkflowInvalid listing every problem found.
+
+    Nothing in a file can raise anything else: an unexpected error while checking it is
+    logged and reported as a problem of that file."""
     file = str(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        return _load(path, os.environ if env is None else env)
+    except WorkflowInvalid:
+        raise
+    except RecursionError:
+        raise WorkflowInvalid([Problem(file, "$", "nested too deeply to check")]) from None
+    except Exception as exc:  # a bug: the file still gets a problem, the others load
+        log.exception("unexpected error while loading %s", file)
+        raise WorkflowInvalid([Problem(file, "$", "could not be checked "
+                                       f"({type(exc).__name__}); see the server log")]) from None
+
+
+def _load(path: Path, env: Mapping[str, str]) -> Workflow:
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise WorkflowInvalid([Problem(file, "$", f"the file is {size:,} bytes; a "
+                                           f"workflow file may be at most "
+                                           f"{MAX_FILE_BYTES:,}")])
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkflowInvalid([Problem(file, "$", f"cannot read the file: {exc}")]) from None
+    try:
+        raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise WorkflowInvalid([Problem(file, "$", f"not valid JSON: {exc.msg} "
                                        f"(line {exc.lineno}, column {exc.colno})")]) from None
+    except RecursionError:
+        raise WorkflowInvalid([Problem(file, "$", f"not valid JSON here: nested deeper than "
+                                       f"{MAX_DEPTH} levels")]) from None
+    except ValueError as exc:  # e.g. an integer literal of thousands of digits
+        raise WorkflowInvalid([Problem(file, "$", f"not valid JSON here: {exc}")]) from None
     if not isinstance(raw, dict):
         raise WorkflowInvalid([Problem(file, "$", "a workflow file must hold a JSON object")])
+    limit = _over_limits(raw)
+    if limit is not None:
+        raise WorkflowInvalid([Problem(file, limit[0], limit[1])])
     try:
         spec = WorkflowFile.model_validate(raw)
     except ValidationError as exc:
         raise WorkflowInvalid([Problem(file, json_path(err["loc"]), pydantic_message(err))
                                for err in exc.errors()]) from None
     return _Checker(file, spec, env).build(path)
+
+
+def _over_limits(raw: Any) -> tuple[str, str] | None:
+    """(JSON path, problem) for the first limit `raw` breaks, walking it without recursion."""
+    stack: list[tuple[Any, str, int]] = [(raw, "$", 0)]
+    nodes = 0
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return where, f"nested deeper than {MAX_DEPTH} levels"
+        if isinstance(value, dict):
+            if isinstance(value.get("nodes"), list):
+                nodes += len(value["nodes"])
+                if nodes > MAX_NODES:
+                    return f"{where}.nodes", f"more than {MAX_NODES:,} nodes in all"
+            stack.extend((item, f"{where}.{key}", depth + 1) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str) and len(value) > MAX_STRING:
+            return where, f"a string of {len(value):,} characters; at most {MAX_STRING:,}"
+        elif isinstance(value, int) and not isinstance(value, bool) and \
+                abs(value) > 10 ** 18:
+            return where, "a number too large to use"
+    return None
 
 
 class _Checker:
@@ -254,6 +317,10 @@ class Catalog:
                 kept = " (its last good version keeps serving)" if file in self._good else ""
                 for problem in exc.problems if not self.quiet else ():
                     log.error("workflow not loaded%s: %s", kept, problem)
+            except Exception:  # never let one file stop the others, or the next reload
+                log.exception("unexpected error while loading %s", file)
+                self._failed[file] = [Problem(str(file), "$", "could not be checked; see "
+                                              "the server log")]
         self._stamps = stamps
         self._rebuild(missing)
         return True
@@ -268,8 +335,11 @@ class Catalog:
                 continue
             if workflow.name in workflows:
                 other = workflows[workflow.name].source
-                problems.append(Problem(str(file), "$.name", f"workflow name "
-                                        f"{workflow.name!r} is already used by {other}"))
+                problem = Problem(str(file), "$.name", f"workflow name {workflow.name!r} is "
+                                  f"already used by {other}; this file is not served")
+                problems.append(problem)
+                if not self.quiet:
+                    log.error("workflow not loaded: %s", problem)
                 continue
             workflows[workflow.name] = workflow
         self.workflows, self.problems = workflows, problems
