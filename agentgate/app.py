@@ -54,6 +54,17 @@ async def _watch_workflows(app: web.Application):
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def _sweep_temporary_files(app: web.Application):
+    """At start: temporary files a crash left behind are removed (they hold full states)."""
+    try:
+        removed = await asyncio.to_thread(app[DEPS].store.sweep_temporary)
+        if removed:
+            log.info("removed %d temporary files left by an interrupted write", removed)
+    except Exception:
+        log.exception("removing temporary files failed")
+    yield
+
+
 async def _expire_conversations(app: web.Application):
     """Deletes conversation records past the retention period, once an hour."""
     store, days = app[DEPS].store, app[SETTINGS].retention_days
@@ -102,6 +113,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     app.cleanup_ctx.append(close_llm)
     if catalog is None and settings.reload_seconds > 0:
         app.cleanup_ctx.append(_watch_workflows)
+    app.cleanup_ctx.append(_sweep_temporary_files)
     if settings.retention_days > 0:
         app.cleanup_ctx.append(_expire_conversations)
     app.router.add_get("/", health)

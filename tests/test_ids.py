@@ -52,3 +52,14 @@ def test_strip_removes_our_blocks_only():
     assert ids.strip(text) == "Before \n\nAnswer after"
     assert ids.strip("an unclosed <thinking> swallows the rest") == "an unclosed"
     assert ids.strip("plain `code` stays") == "plain `code` stays"
+
+
+def test_only_ascii_digits_name_a_snapshot():
+    assert ids.find('[agentgate-conversation]: # "ag_' + "a" * 22 + '.١٢"') is None
+    assert ids.find('[agentgate-conversation]: # "ag_' + "a" * 22 + '.12"').turn == 12
+
+
+def test_a_marker_hidden_inside_another_is_stripped_too():
+    inner = '[agentgate-conversation]: # "ag_' + "b" * 22 + '.1"'
+    nested = 'hi [agentgate-conversation]: # "ag_' + "a" * 11 + inner + "a" * 11 + '.2"'
+    assert ids.strip(nested) == "hi"  # removing the inner one forms another: it goes too

@@ -48,9 +48,49 @@ async def test_unreadable_record_affects_only_its_conversation(tmp_path, caplog)
     await store.save(bad)
     store.path_for(bad.id).write_text("{ truncated")
     assert await store.load(bad.id) is None
-    assert store.path_for(bad.id).read_text() == "{ truncated"
+    assert not store.path_for(bad.id).exists()  # set aside, kept for inspection
+    aside = list(store.path_for(bad.id).parent.glob(f"{bad.id}.json.damaged-*"))
+    assert [p.read_text() for p in aside] == ["{ truncated"]
     assert (await store.load(good.id)).snapshot(None).values == {"n": 1}
     assert "unreadable" in caplog.text
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d["snapshots"].update({"x": d["snapshots"]["1"]}),     # a key that is no turn
+    lambda d: d["snapshots"]["1"]["values"].update(n=10**400),       # a number too large
+    lambda d: d.update(id="ag_" + "B" * 22),                          # names another record
+    lambda d: d.update(next_turn="many"),
+    lambda d: d["snapshots"]["1"].update(status="flying"),
+    lambda d: d["snapshots"]["1"].update(pending={"input": 3}),
+    lambda d: d.update(owner=["x"]),
+])
+async def test_a_record_that_does_not_check_out_is_set_aside(tmp_path, damage):
+    import json
+    store = ConversationStore(tmp_path)
+    record = record_with({"n": 1})
+    await store.save(record)
+    path = store.path_for(record.id)
+    stored = json.loads(path.read_text())
+    damage(stored["conversation"]["1"])
+    path.write_text(json.dumps(stored))
+    assert await store.load(record.id) is None
+    assert not path.exists()
+
+
+async def test_temporary_files_left_by_a_crash_are_swept(tmp_path):
+    import os
+    import time
+    store = ConversationStore(tmp_path)
+    record = record_with({"n": 1})
+    await store.save(record)
+    debris = store.path_for(record.id).parent / ".crashed.tmp"
+    debris.write_text('{"values": {"secret": 1}}')
+    fresh = store.path_for(record.id).parent / ".writing.tmp"
+    fresh.write_text("{}")
+    old = time.time() - 3600
+    os.utime(debris, (old, old))
+    assert store.sweep_temporary() == 1
+    assert not debris.exists() and fresh.exists() and store.path_for(record.id).exists()
 
 
 async def test_old_snapshots_are_pruned(tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable
@@ -31,6 +32,7 @@ from agentgate.workflow.runner import RunFailed, run_workflow
 from agentgate.workflow.runtime import Runtime
 
 
+log = logging.getLogger(__name__)
 MAX_TEXT = 20_000  # characters of a user message that are read; answers are short
 REBUILD_INLINE_CHARS = 4_000  # more history than this is rebuilt in a worker thread
 _KEEP_FROM_EARLIER = ("Accepted", "Changed", "Invalid", "FixedRefused")
@@ -193,15 +195,13 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         rebuilt = state is None and bool(earlier)
         unsure: list[str] = []
         if state is None:
-            record = Record(id=ids.mint(), workflow=workflow.name, owner=owner)
+            record = record or Record(id=ids.mint(), workflow=workflow.name, owner=owner)
             if sum(len(a.raw) for a in earlier) > REBUILD_INLINE_CHARS:
                 # A long history: read it off the event loop so other turns keep moving.
                 state, unsure = await asyncio.to_thread(rebuild, reader, earlier, workflow,
                                                         today)
             else:
                 state, unsure = rebuild(reader, earlier, workflow, today)
-        else:
-            state = fit(state, workflow)
         decision, sure = fold(reader, state, history.new, workflow, today)
         usage = Usage()
         if deps.llm is not None and (not sure or unsure):
@@ -249,7 +249,13 @@ async def _resume(history: History, owner: str | None, workflow: Workflow,
         return None, None, False
     if record.workflow != workflow.name:
         return None, None, True
-    return record, record.snapshot(history.marker.turn), False
+    try:
+        state = record.snapshot(history.marker.turn)
+        return record, (fit(state, workflow) if state is not None else None), False
+    except Exception:  # a state this code cannot use: rebuild it from the history
+        log.warning("conversation %s: stored state unusable; rebuilding from the history",
+                    record.id)
+        return None, None, False
 
 
 async def _run(workflow: Workflow, state: State, phrases: Phrases,

@@ -24,8 +24,8 @@ _ALPHABET = string.ascii_letters + string.digits
 _ID_LENGTH = 22  # 62**22 > 2**130
 
 _MARKER = re.compile(
-    r"(?:```[ \t]*" + LABEL + r"\s+(?P<fenced>ag_[A-Za-z0-9]{22}(?:\.\d{1,9})?)\s*```"
-    r"|\[" + LABEL + r"\]:[ \t]*#[ \t]*(?:\"|&quot;)(?P<ref>ag_[A-Za-z0-9]{22}(?:\.\d{1,9})?)"
+    r"(?:```[ \t]*" + LABEL + r"\s+(?P<fenced>ag_[A-Za-z0-9]{22}(?:\.[0-9]{1,9})?)\s*```"
+    r"|\[" + LABEL + r"\]:[ \t]*#[ \t]*(?:\"|&quot;)(?P<ref>ag_[A-Za-z0-9]{22}(?:\.[0-9]{1,9})?)"
     r"(?:\"|&quot;))")
 _BLOCKS = (("<thinking>", "</thinking>"), ("<think>", "</think>"))
 
@@ -70,7 +70,11 @@ def strip(text: str) -> str:
     Written with plain string searches so its cost stays linear in the text's length.
     """
     text = _strip_thinking(text)
-    text = _MARKER.sub("", text)
+    for _ in range(8):  # a marker hidden inside another one shows up once the outer goes
+        stripped = _MARKER.sub("", text)
+        if stripped == text:
+            break
+        text = stripped
     return text.strip()
 
 

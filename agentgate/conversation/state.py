@@ -101,15 +101,41 @@ class Record:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Record":
-        """Raises ValueError for data that is not a record this code wrote."""
+    def from_dict(cls, data: dict[str, Any], expected_id: str | None = None) -> "Record":
+        """Raises ValueError for data that is not a record this code wrote (or not the
+        record of `expected_id`)."""
         snapshots = data.get("snapshots", {})
         if not isinstance(snapshots, dict) or not isinstance(data.get("workflow"), str):
             raise ValueError("not a conversation record")
-        for snapshot in snapshots.values():
-            State.from_dict(snapshot)
-        return cls(id=data["id"], workflow=data["workflow"], owner=data.get("owner"),
-                   next_turn=int(data.get("next_turn", 1)), snapshots=dict(snapshots))
+        if expected_id is not None and data.get("id") != expected_id:
+            raise ValueError("the record names another conversation")
+        owner, next_turn = data.get("owner"), data.get("next_turn", 1)
+        if not (owner is None or isinstance(owner, str)) or not isinstance(next_turn, int) \
+                or isinstance(next_turn, bool) or not 1 <= next_turn < 2**31:
+            raise ValueError("not a conversation record")
+        for key, snapshot in snapshots.items():
+            if not (key.isascii() and key.isdigit()) or int(key) >= next_turn:
+                raise ValueError("a snapshot key is not a turn number")
+            _check_values(State.from_dict(snapshot).values)
+        return cls(id=data["id"], workflow=data["workflow"], owner=owner,
+                   next_turn=next_turn, snapshots=dict(snapshots))
+
+
+def _check_values(values: dict[str, Any]) -> None:
+    """Stored values are what this code writes: short text, bounded numbers, lists of
+    text."""
+    for value in values.values():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, bool) or item is None:
+                continue
+            if isinstance(item, int) and abs(item) < 10**18:
+                continue
+            if isinstance(item, float) and item == item and abs(item) < 1e300:
+                continue
+            if isinstance(item, str) and len(item) <= 100_000:
+                continue
+            raise ValueError("a stored value is not one this code writes")
 
 
 def owner_of(api_key: str | None) -> str | None:

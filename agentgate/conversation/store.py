@@ -30,6 +30,7 @@ from agentgate.conversation.state import Record
 log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^ag_[A-Za-z0-9]{22}$")
 _TABLE = "conversation"
+TEMP_MAX_AGE = 60.0  # seconds: a write takes milliseconds, an older temporary file is debris
 
 
 class AtomicJSONStorage(Storage):
@@ -97,11 +98,18 @@ class ConversationStore:
                 return None
             with TinyDB(path, storage=AtomicJSONStorage) as db:
                 document = db.table(_TABLE).get(doc_id=1)
-            return Record.from_dict(dict(document)) if document else None
+            return Record.from_dict(dict(document), conversation_id) if document else None
         except Exception as exc:  # any damage stays with this one conversation
-            log.warning("conversation %s: stored record unreadable (%s); rebuilding from "
-                        "the chat history", conversation_id, type(exc).__name__)
+            log.warning("conversation %s: stored record unreadable (%s); set aside, and "
+                        "rebuilt from the chat history", conversation_id, type(exc).__name__)
+            self._quarantine(path)
             return None
+
+    @staticmethod
+    def _quarantine(path: Path) -> None:
+        """Move a damaged record aside (kept for inspection, never read again)."""
+        with contextlib.suppress(OSError):
+            path.rename(path.with_name(f"{path.name}.damaged-{int(time.time())}"))
 
     async def sweep(self, max_age_seconds: float) -> int:
         """Delete records untouched for longer than `max_age_seconds`; returns how many."""
@@ -110,7 +118,19 @@ class ConversationStore:
     def _sweep(self, max_age_seconds: float) -> int:
         cutoff = time.time() - max_age_seconds
         removed = 0
-        for path in self.root.glob("*/ag_*.json"):
+        for path in self.root.glob("*/ag_*.json*"):
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        self.sweep_temporary()
+        return removed
+
+    def sweep_temporary(self, older_than: float = TEMP_MAX_AGE) -> int:
+        """Delete temporary files a crash left mid-write (they hold a full state)."""
+        cutoff = time.time() - older_than
+        removed = 0
+        for path in self.root.glob("*/.*.tmp"):
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < cutoff:
                     path.unlink()
