@@ -14,7 +14,8 @@ from agentgate import __version__
 from agentgate.api import middleware
 from agentgate.api.chat import chat_completions
 from agentgate.api.models import get_model, list_models
-from agentgate.appkeys import CATALOG, DEPS, SETTINGS
+from agentgate.api.limits import TurnLimits
+from agentgate.appkeys import CATALOG, DEPS, LIMITS, SETTINGS
 from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.store import ConversationStore
 from agentgate.extraction.followup import Phrases
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
                                        middleware.authenticate])
     app.on_response_prepare.append(middleware.add_cors_headers)
     app[SETTINGS] = settings
+    app[LIMITS] = TurnLimits(settings.max_turns, settings.max_turns_per_key)
     app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)])
     owned_llm = llm is None
     llm = llm if llm is not None else InternalLLM.from_settings(settings)

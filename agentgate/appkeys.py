@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from agentgate.api.limits import TurnLimits
 from agentgate.conversation.dialogue import Deps
 from agentgate.settings import Settings
 from agentgate.workflow.loader import Catalog
@@ -9,4 +10,5 @@ from agentgate.workflow.loader import Catalog
 SETTINGS = web.AppKey("settings", Settings)
 CATALOG = web.AppKey("catalog", Catalog)
 DEPS = web.AppKey("deps", Deps)
+LIMITS = web.AppKey("limits", TurnLimits)
 API_KEY = web.RequestKey("api_key", str)

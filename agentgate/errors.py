@@ -6,8 +6,11 @@
      ├── ModelNotFound            404 model_not_found
      ├── RouteNotFound            404 not_found
      ├── MethodNotAllowed         405 method_not_allowed
+     ├── RequestTimeout           408 request_timeout
      ├── PayloadTooLarge          413 payload_too_large
-     └── ServerError              500 server_error
+     ├── TooManyRequests          429 rate_limit_exceeded (with Retry-After)
+     ├── ServerError              500 server_error
+     └── Overloaded               503 overloaded (with Retry-After)
 
 Messages are written for the person reading them and never carry secrets.
 """
@@ -60,7 +63,8 @@ class ModelNotFound(ApiError):
     code = "model_not_found"
 
     def __init__(self, model: str):
-        super().__init__(f"The model `{model}` does not exist. "
+        shown = model if len(model) <= 80 else model[:77] + "…"
+        super().__init__(f"The model `{shown}` does not exist. "
                          "GET /v1/models lists the workflows this server offers.",
                          param="model")
 
@@ -79,6 +83,32 @@ class MethodNotAllowed(ApiError):
     status = 405
     type = "invalid_request_error"
     code = "method_not_allowed"
+
+
+class RequestTimeout(ApiError):
+    """The request body was not sent in time."""
+
+    status = 408
+    type = "invalid_request_error"
+    code = "request_timeout"
+
+
+class TooManyRequests(ApiError):
+    """This API key has too many turns running; `retry_after` seconds is a fair wait."""
+
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+    retry_after = 1
+
+
+class Overloaded(ApiError):
+    """The server has as many turns running as it takes; asking again soon may work."""
+
+    status = 503
+    type = "server_error"
+    code = "overloaded"
+    retry_after = 1
 
 
 class PayloadTooLarge(ApiError):

@@ -86,6 +86,13 @@ SETTINGS: tuple[Setting, ...] = (
             "rebuilt from the chat history if it is resumed.", float),
     Setting("max_body_bytes", 4 * 1024 * 1024,
             "Largest request body accepted, in bytes; larger requests get HTTP 413.", _positive_int),
+    Setting("body_timeout", 30.0, "Seconds a client may take to send a request body; a "
+            "slower one gets HTTP 408.", _positive_seconds),
+    Setting("max_turns", 256, "Turns that may run at once in the whole server; more get "
+            "HTTP 503 with Retry-After.", _positive_int),
+    Setting("max_turns_per_key", 32, "Turns that may run at once for one API key (or, with "
+            "no keys, one client address); more get HTTP 429 with Retry-After.",
+            _positive_int),
     Setting("log_level", "info", "Logging level: debug, info, warning or error.",
             _choice("debug", "info", "warning", "error")),
     Setting("reasoning", "tags", "How workflow progress is shown: `tags` (a <thinking> block "
@@ -133,6 +140,9 @@ class Settings:
     date_order: str = "ask"
     retention_days: float = 30.0
     max_body_bytes: int = 4 * 1024 * 1024
+    body_timeout: float = 30.0
+    max_turns: int = 256
+    max_turns_per_key: int = 32
     log_level: str = "info"
     reasoning: str = "tags"
     heartbeat_seconds: float = 15.0

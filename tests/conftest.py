@@ -79,9 +79,22 @@ async def conformance(request: web.Request, handler):
     return response
 
 
+IN_FLIGHT = [0]  # requests being served right now (for the loop-lag watchdog)
+
+
+@web.middleware
+async def in_flight(request: web.Request, handler):
+    IN_FLIGHT[0] += 1
+    try:
+        return await handler(request)
+    finally:
+        IN_FLIGHT[0] -= 1
+
+
 def make_app(settings: Settings, **kwargs) -> web.Application:
     app = create_app(settings, **kwargs)
     app.middlewares.insert(0, conformance)
+    app.middlewares.insert(0, in_flight)
     return app
 
 
@@ -259,3 +272,32 @@ def doc_example(path: Path, tag: str) -> str:
                         re.S | re.M)
     assert len(blocks) == 1, f"{path.name}: {len(blocks)} blocks tagged {tag!r}"
     return blocks[0]
+
+
+LOOP_LAG_LIMIT = float(os.environ.get("AGENTGATE_TEST_LOOP_LAG", "0.1"))
+_HTTP_FIXTURES = {"client", "make_client", "aiohttp_client", "chat"}
+
+
+@pytest.fixture(autouse=True)
+async def loop_lag_watchdog(request):
+    """Fails an HTTP test during which the event loop was blocked for more than 100 ms
+    while a request was being served: one request must never freeze every other one."""
+    if not _HTTP_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    worst = [0.0]
+
+    async def watch() -> None:
+        while True:
+            started, busy = loop.time(), IN_FLIGHT[0]
+            await asyncio.sleep(0.005)
+            if busy:  # building an app blocks too, but only requests are measured
+                worst[0] = max(worst[0], loop.time() - started - 0.005)
+
+    task = asyncio.create_task(watch())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert worst[0] < LOOP_LAG_LIMIT, \
+        f"the event loop was blocked for {worst[0] * 1000:.0f} ms during this test"

@@ -8,29 +8,50 @@ import logging
 from typing import AsyncIterator
 
 from aiohttp import web
+from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from agentgate.api import housekeeping, wire
 from agentgate.api.render import Piece, TextRenderer
 from agentgate.api.sse import EventStream
-from agentgate.appkeys import API_KEY, CATALOG, DEPS, SETTINGS
+from agentgate.appkeys import API_KEY, CATALOG, DEPS, LIMITS, SETTINGS
 from agentgate.conversation.dialogue import Turn, handle_turn
-from agentgate.errors import ApiError, InvalidRequest, ModelNotFound, ServerError
+from agentgate.errors import (ApiError, InvalidRequest, ModelNotFound, RequestTimeout,
+                              ServerError)
 from agentgate.events import AnswerDelta, Event, TurnFinished, Usage
 
 log = logging.getLogger(__name__)
 
 
 async def read_json(request: web.Request) -> object:
-    raw = await request.read()
+    """The request's JSON body, read within the body timeout; a 4xx for anything else."""
+    try:
+        async with asyncio.timeout(request.app[SETTINGS].body_timeout):
+            raw = await request.read()
+    except TimeoutError:
+        raise RequestTimeout("The request body did not arrive in time.") from None
+    except (RequestPayloadError, ContentEncodingError):
+        raise InvalidRequest("The request body could not be decoded; send JSON, plain or "
+                             "with Content-Encoding gzip or deflate.") from None
     if not raw.strip():
         raise InvalidRequest("The request body is empty; send a JSON object.")
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"The request body is not valid JSON: {exc}.") from None
+        raise InvalidRequest(f"The request body is not valid JSON: {exc}."[:300]) from None
+    except RecursionError:
+        raise InvalidRequest("The request body is nested too deeply.") from None
+    except ValueError:  # an integer literal of thousands of digits
+        raise InvalidRequest("The request body holds a number too large to read.") from None
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
+    key = request.get(API_KEY) or f"address {request.remote}"
+    with request.app[LIMITS].slot(key):
+        return await _chat_completions(request)
+
+
+async def _chat_completions(request: web.Request) -> web.StreamResponse:
     chat = wire.parse_chat_request(await read_json(request))
     workflow = request.app[CATALOG].get(chat.model)
     if workflow is None:

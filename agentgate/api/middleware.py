@@ -17,9 +17,14 @@ _OPEN_PATHS = ("/", "/health")
 
 def error_response(error: ApiError) -> web.Response:
     # Our 5xx come from faults that asking again will not heal: stop SDKs retrying them
-    # (and re-running a workflow's side effects).
-    headers = {"x-should-retry": "false"} if error.status >= 500 else None
-    return web.json_response(error.envelope(), status=error.status, headers=headers)
+    # (and re-running a workflow's side effects). A full server says when to come back.
+    headers = {}
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    elif error.status >= 500:
+        headers["x-should-retry"] = "false"
+    return web.json_response(error.envelope(), status=error.status, headers=headers or None)
 
 
 @web.middleware
