@@ -117,6 +117,16 @@ def split_history(messages: tuple[ChatMessage, ...]) -> History:
     return History(marker=marker, earlier=earlier, new=new)
 
 
+def read_safely(reader: OfflineReader, state: State, text: str, today: dt.date) -> Reading:
+    """The reader's reading, or, should the reader fail on some message, a reading that
+    takes nothing from it (logged): one odd message must never wedge a conversation."""
+    try:
+        return reader.read(state, text, today)
+    except Exception:
+        log.exception("the reader failed on a message; nothing was taken from it")
+        return Reading(talk="unclear", sure=False)
+
+
 def fold(reader: OfflineReader, state: State, texts: list[str], workflow: Workflow,
          today: dt.date) -> tuple[Decision, bool]:
     """Read and decide each message in turn (the next one answers the next question).
@@ -127,7 +137,7 @@ def fold(reader: OfflineReader, state: State, texts: list[str], workflow: Workfl
     ran, sure = False, True
     decision = Decision(state, ())
     for number, text in enumerate(texts):
-        reading = reader.read(decision.state, text, today)
+        reading = read_safely(reader, decision.state, text, today)
         sure = sure and reading.sure
         decision = decide(decision.state, reading, workflow)
         ran = ran or decision.run
@@ -150,7 +160,7 @@ def rebuild(reader: OfflineReader, earlier: list[Answered], workflow: Workflow,
     state = State()
     unsure = []
     for answered in earlier:
-        reading = reader.read(state, answered.text, today)
+        reading = read_safely(reader, state, answered.text, today)
         if not reading.sure:
             unsure.append(answered.text)
         reading = _as_echoed(reader, reading, answered.reply, today)

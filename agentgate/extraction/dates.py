@@ -120,6 +120,7 @@ class DateReader:
         """`past`: the message speaks of the past ("how many days ago"), so a day and month
         without a year is its last occurrence, not its next."""
         self.today, self.order, self.past = today, order, past
+        self._context_month: tuple[int, int] | None = None
 
     def _yearless(self, month: int, day: int) -> dt.date | None:
         if not self.past:
@@ -132,6 +133,7 @@ class DateReader:
         return None
 
     def find(self, lower: str, tokens: list[Token], taken: set[int]) -> list[DateMention]:
+        self._context_month = _month_and_year(tokens)
         found: list[DateMention] = []
         used: set[int] = set(taken)
         for mention in self._numeric(lower, tokens) + self._worded(lower, tokens):
@@ -140,7 +142,41 @@ class DateReader:
                 continue
             used |= span
             found.append(mention)
-        return _share_years(sorted(found, key=lambda mention: mention.start))
+        found = [self._offset_before(lower, tokens, m, used) for m in found]
+        return _in_order(_share_years(sorted(found, key=lambda mention: mention.start)),
+                         tokens)
+
+    def _offset_before(self, lower: str, tokens: list[Token], mention: DateMention,
+                       used: set[int]) -> DateMention:
+        """'3 weeks before christmas', 'the day after new year', 'a week from monday'."""
+        index = mention.first_token
+        if index < 2 or len(mention.values) != 1:
+            return mention
+        direction = {"before": -1, "after": 1, "from": 1}.get(tokens[index - 1].text)
+        unit = {"day": 1, "days": 1, "week": 7, "weeks": 7, "fortnight": 14}.get(
+            tokens[index - 2].text)
+        if direction is None or unit is None:
+            return mention
+        if any(t.text in ("for", "stay", "staying", "spend") for t in
+               tokens[max(0, index - 5):index - 2]):
+            return mention  # "for a fortnight from the 1st of may": a stay, then its start
+        count, first = 1, index - 2
+        if index >= 3:
+            previous = tokens[index - 3]
+            if previous.kind == "num" and previous.text.isdigit() and len(previous.text) <= 3:
+                count, first = int(previous.text), index - 3
+            elif previous.text in ONES and ONES[previous.text]:
+                count, first = ONES[previous.text], index - 3
+            elif previous.text in ("a", "an", "the", "one"):
+                first = index - 3
+        if tokens[index - 1].text == "from" and count == 1 and unit == 1:
+            return mention  # "the day from ..." is not an offset
+        date = mention.value + dt.timedelta(days=direction * count * unit)
+        used.update(range(first, index))
+        return DateMention(tokens[first].start, mention.end, lower[tokens[first].start:
+                                                                   mention.end], (date,),
+                           mention.relative, first, mention.last_token, mention.fuzzy,
+                           mention.problem, mention.yearless)
 
     # -- numeric forms ---------------------------------------------------------------
 
@@ -289,6 +325,10 @@ class DateReader:
         if probe < len(tokens) and tokens[probe].text == ",":
             probe += 1
         year = _year_number(tokens[probe]) if probe < len(tokens) else None
+        if year is None and [t.text for t in tokens[probe:probe + 2]] in (
+                ["next", "year"], ["this", "year"]):
+            year = self.today.year + (1 if tokens[probe].text == "next" else 0)
+            probe += 1  # "the 14th of April next year"
         if year is None and probe + 1 < len(tokens) and tokens[probe].text in ("'", "’") and \
                 tokens[probe + 1].kind == "num" and len(tokens[probe + 1].text) == 2 and \
                 tokens[probe + 1].start == tokens[probe].end:
@@ -308,36 +348,53 @@ class DateReader:
 
     def _day_only(self, lower: str, tokens: list[Token], index: int, day: int
                   ) -> DateMention | None:
-        """'the 20th', 'on the 3rd': the next such day of a month."""
+        """'the 20th', 'Sat 12th', 'friday the 13th': the next such day of a month (the
+        last one, when the message speaks of the past), or a day of the month a message
+        names elsewhere ("june 2027, the 3rd")."""
         token = tokens[index]
-        ordinal = token.ordinal or token.kind == "word"
-        if not ordinal or index == 0 or tokens[index - 1].text != "the":
-            return None
-        if token.kind == "word" and token.text == "last":
-            return None
+        if not token.ordinal:
+            return None  # "the third is a baby": a word ordinal alone is not a date
+        first = index
+        if index > 0 and tokens[index - 1].text == "the":
+            first = index - 1
+        weekday = None
+        if first > 0 and tokens[first - 1].kind == "word":
+            weekday = weekday_of(tokens[first - 1].text)
+            if weekday is not None:
+                first -= 1
+        if first == index:
+            return None  # "12th" on its own: an ordinal, not a date
         if index + 1 < len(tokens) and tokens[index + 1].kind == "word" and (
                 weekday_of(tokens[index + 1].text) is not None or tokens[index + 1].text in (
                 "one", "time", "week", "weekend", "day", "night", "nights", "option")):
             return None
-        candidates = []
-        year, month = self.today.year, self.today.month
-        for _ in range(13):
+        if self._context_month is not None and weekday is None:
+            year, month = self._context_month
             date = _make(year, month, day)
-            if date is not None and date >= self.today:
-                candidates.append(date)
-                break
-            month += 1
-            if month == 13:
-                year, month = year + 1, 1
-        if not candidates:
-            return None
-        return self._span(lower, tokens, index - 1, index, tuple(candidates), relative=True)
+            return self._span(lower, tokens, first, index, (date,) if date else (),
+                              problem=None if date else f"{day} {MONTHS[month - 1]} is not "
+                              "a date")
+        step = -1 if self.past else 1
+        year, month = self.today.year, self.today.month
+        for _ in range(60):
+            date = _make(year, month, day)
+            if date is not None and (date <= self.today if self.past else date >= self.today) \
+                    and (weekday is None or date.weekday() == weekday):
+                return self._span(lower, tokens, first, index, (date,), relative=True,
+                                  yearless=True)
+            month += step
+            if month in (0, 13):
+                year, month = year + step, 12 if month == 0 else 1
+        return None
 
     def _relative(self, lower: str, tokens: list[Token], index: int) -> DateMention | None:
-        words = [t.text for t in tokens[index:index + 6]]
+        words = [t.text + t.tail if t.kind == "num" and t.tail else t.text
+                 for t in tokens[index:index + 6]]  # "2moro" is one word
         today = self.today
         simple = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1,
-                  "tomorow": 1, "tommorow": 1, "tommorrow": 1, "yesterday": -1}
+                  "tomorow": 1, "tommorow": 1, "tommorrow": 1, "2moro": 1, "2morrow": 1,
+                  "2morow": 1, "tmoro": 1, "tomoz": 1, "2day": 0, "yesterday": -1,
+                  "yday": -1}
         phrases = [(["the", "day", "after", "tomorrow"], 2), (["day", "after", "tomorrow"], 2),
                    (["the", "day", "before", "yesterday"], -2),
                    (["day", "before", "yesterday"], -2)]
@@ -408,8 +465,8 @@ class DateReader:
         length += 1
         tail = words[length:length + 2]
         if start == 0:
-            if tail[:2] in (["from", "now"], ["from", "today"]) or tail[:1] == ["later"]:
-                length += 2 if tail[:1] == ["from"] else 1
+            if tail[:2] in (["from", "now"], ["from", "today"]):
+                length += 2
             elif tail[:1] == ["time"]:
                 length += 1
             else:
@@ -476,6 +533,10 @@ class DateReader:
                 return self._span(lower, tokens, first, last,
                                   (upcoming, upcoming + dt.timedelta(days=7)), relative=True)
             return self._span(lower, tokens, first, last, (upcoming,), relative=True)
+        if ahead == 0 and modifier in (None, "on"):
+            # "friday", said on a Friday: today, or a week today?
+            return self._span(lower, tokens, first, last,
+                              (upcoming, upcoming + dt.timedelta(days=7)), relative=True)
         return self._span(lower, tokens, first, last, (upcoming,), relative=True)
 
 
@@ -516,3 +577,51 @@ def _order_said(lower: str, matches: list[re.Match]) -> str:
         elif second > 12 >= first:
             orders.add("mdy")
     return orders.pop() if len(orders) == 1 else "ask"
+
+
+def _month_and_year(tokens: list[Token]) -> tuple[int, int] | None:
+    """A month named with a year and no day ('in march 2027'): the month a bare day of the
+    month in the same message belongs to."""
+    for index, token in enumerate(tokens[:-1]):
+        if token.kind != "word":
+            continue
+        month = month_of(token.text, fuzzy=False)
+        year = _year_number(tokens[index + 1])
+        if month and year and not (index > 0 and _day_number(tokens[index - 1])):
+            return year, month[0]
+    return None
+
+
+_RANGE_WORDS = {"to", "-", "–", "until", "till", "through", "thru", "and"}
+
+
+def _in_order(mentions: list[DateMention], tokens: list[Token] | None = None
+              ) -> list[DateMention]:
+    """Two dates of a range read without a year keep their order: 'from halloween to
+    christmas' ends the christmas after that halloween; 'left on the 3rd of november and
+    came back yesterday' left in the november before."""
+    ordered = list(mentions)
+    for index in range(len(ordered) - 1):
+        first, second = ordered[index], ordered[index + 1]
+        if len(first.values) != 1 or len(second.values) != 1 or first.value <= second.value:
+            continue
+        between = {t.text for t in (tokens or [])[first.last_token + 1:second.first_token]}
+        if tokens is not None and not (between and between <= _RANGE_WORDS | {
+                "and", "came", "back", "returned", "got", "the", "then", ","}):
+            continue  # not one range: "due on the 14th of april ... from today"
+        if second.yearless:
+            moved = _make(second.value.year + 1, second.value.month, second.value.day)
+            if moved is not None and moved >= first.value:
+                ordered[index + 1] = DateMention(
+                    second.start, second.end, second.text, (moved,), second.relative,
+                    second.first_token, second.last_token, second.fuzzy, second.problem,
+                    second.yearless)
+                continue
+        if first.yearless:
+            moved = _make(first.value.year - 1, first.value.month, first.value.day)
+            if moved is not None and moved <= second.value:
+                ordered[index] = DateMention(
+                    first.start, first.end, first.text, (moved,), first.relative,
+                    first.first_token, first.last_token, first.fuzzy, first.problem,
+                    first.yearless)
+    return ordered

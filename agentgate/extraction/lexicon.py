@@ -119,7 +119,8 @@ QUESTION_STARTS = {"what", "what's", "whats", "which", "how", "why", "when", "wh
                    "who", "can", "could", "do", "does", "is", "are", "should", "may",
                    "will", "would", "did", "isn't", "aren't", "wat", "wht"}
 # A question that proposes a value: "how about 10 years?", "what if the rate was 5%?"
-PROPOSING_QUESTIONS = ("how about", "what about", "what if", "and for", "and with",
+PROPOSING_QUESTIONS = ("how about", "what about", "what if", "what would", "and for",
+                       "and with",
                        "and if", "and at", "and over", "and on", "and in",
                        "how long for", "can we do", "could we do", "can i do", "could i do",
                        "can we make", "could we make", "can it be", "could it be",
@@ -190,4 +191,5 @@ CORRECTION_CUES = ("actually", "sorry", "i meant", "i mean", "meant", "correctio
 MEANING_CHANGERS = frozenset({"down", "deposit", "off", "discount", "old", "ago", "tip",
                               "fee", "fees", "tax", "more", "less", "extra", "longer",
                               "shorter", "earlier", "later", "late", "early", "behind",
-                              "before", "after", "left", "remaining"})
+                              "before", "after", "left", "remaining", "variable",
+                              "younger", "older", "ahead"})

@@ -50,11 +50,11 @@ _SELF_CORRECTION = {"no", "wait", "sorry", "i", "mean", "meant", "actually", "or
                     "correction", "oops", "scratch", "that", "make", "it", "not", "uh", "um",
                     "erm", "hmm"}
 _PAST_CUES = {"ago", "since", "born", "been", "passed", "elapsed", "old"}
-_DURATION_CUES = {"since", "until", "till", "til", "ago", "old", "been", "left", "away",
-                  "countdown", "how", "elapsed", "passed", "remaining", "to go"}
+_DURATION_CUES = {"ago", "old", "been", "left", "away", "countdown", "how", "elapsed",
+                  "passed", "remaining"}
 _PEOPLE_PHRASES = {("just", "me"): 1, ("only", "me"): 1, ("myself",): 1, ("me", "alone"): 1,
                    ("on", "my", "own"): 1, ("solo",): 1, ("alone",): 1, ("just", "myself"): 1,
-                   ("the", "two", "of", "us"): 2, ("both", "of", "us"): 2, ("a", "couple"): 2,
+                   ("the", "two", "of", "us"): 2, ("both", "of", "us"): 2,
                    ("my", "wife", "and", "i"): 2, ("my", "husband", "and", "i"): 2,
                    ("my", "partner", "and", "i"): 2, ("me", "and", "my", "wife"): 2,
                    ("me", "and", "my", "husband"): 2, ("me", "and", "my", "partner"): 2,
@@ -144,6 +144,7 @@ class OfflineReader:
         self._alias_spans = aliases
         toggles = self._toggles(message, aliases, found)
         self._bind(message, found, aliases)
+        found, alternatives, ranges = self._qualify(message, found)
         found = self._corrections(state, message, found)
         named_inputs = {p.input for p in proposals} | {r.input for r in refusals}
         unplaced: list[Unplaced] = []
@@ -157,6 +158,11 @@ class OfflineReader:
         for name, value, text, _ in toggles:
             if name not in named_inputs:
                 proposals.append(Proposal(name, value, "alias", text))
+        taken_now = {p.input for p in proposals} | {r.input for r in refusals} | {
+            c.input for c in choices}
+        dropped = self._alternatives(state, message, alternatives, ranges, asked, taken_now,
+                                     proposals, refusals, choices, unplaced) or dropped
+        dropped = dropped or self._negated_any
         self._implied_today(state, found, proposals, today)
         if asked is not None and not proposals and not refusals and not choices \
                 and not unplaced and self._pending_options is None:
@@ -173,7 +179,7 @@ class OfflineReader:
             p.evidence == "named" for p in proposals)
         if inquiry and ((not message.proposes and (
                 not values or (message.asks_for_help and not strong))) or (
-                    state.status == "gathering" and len(proposals) == 1 and all(
+                    not message.proposes and len(proposals) == 1 and all(
                         p.evidence in ("kind", "alias")
                         and self.profile.inputs[p.input].kind == "enum"
                         for p in proposals) and not choices and not unplaced
@@ -455,7 +461,9 @@ class OfflineReader:
         if unit is None and (before[-1:] == ["we're"] or before == ["we", "are"]) and any(
                 p.unit == "people" for p in self.profile.inputs.values()):
             unit = "people"
-        if number.next_word and not number.ordinal and unit not in ("clock",):
+        following_free = message.free(number.last_token + 1)
+        if number.next_word and not number.ordinal and unit not in ("clock",) and \
+                following_free:
             word = number.next_word
             if word in MEANING_CHANGERS:
                 foreign = True
@@ -611,6 +619,111 @@ class OfflineReader:
                 target.extra["alias_word"] = " ".join(
                     t.text for t in message.tokens[first:last + 1])
 
+    def _qualify(self, message: Message, found: list[_Found]):
+        """Values that are not what they seem: negated ("not 5%"), one of two alternatives
+        ("6.5 or 7"), a range ("300k-350k"), a rate per month or an income per year ("85k a
+        year"), a change relative to something ("add 20k", "up 1%")."""
+        self._negated_any = False
+        kept: list[_Found] = []
+        negated_last: _Found | None = None
+        for position, item in enumerate(found):
+            chained = negated_last is not None and negated_last.kind == item.kind and all(
+                t.text in ("and", "or", ",", "nor") for t in
+                message.tokens[negated_last.last + 1:item.first])
+            negated_last = item if (chained or _is_negated(message, item)) else None
+            if negated_last is not None:
+                self._negated_any = True
+                # "5.1 not 5.01": the value it is not names the input the other one is for.
+                holders = [name for name, value in self._state_values.items()
+                           if value in item.readings]
+                others = [f for f in found[max(0, position - 1):position + 2]
+                          if f is not item and f.kind == item.kind]
+                if len(holders) == 1 and len(others) == 1 and not others[0].bound:
+                    others[0].bound = holders[0]
+                    others[0].homes = list(set(others[0].homes) | {holders[0]})
+                continue
+            if item.kind == "number" and _is_relative(message, item):
+                item.foreign = True
+            kept.append(item)
+        # "85k a year", "0.5% a month": the second "number" is the first one's period.
+        index = 0
+        while index < len(kept) - 1:
+            first, second = kept[index], kept[index + 1]
+            if first.kind == second.kind == "number" and second.first == first.last + 1 and \
+                    second.readings == (1,) and second.unit in _PERIODS and \
+                    message.tokens[second.first].text in ("a", "an", "per", "each", "every"):
+                if not (first.unit == "percent" and second.unit == "years"):
+                    first.foreign = True  # a rate per month, an income per year
+                kept.pop(index + 1)
+                continue
+            index += 1
+        for index, item in enumerate(kept[:-1]):  # "90% of 400k": neither is a value
+            if item.kind == "number" and item.unit == "percent" and item.last + 1 < len(
+                    message.tokens) and message.tokens[item.last + 1].text == "of" and \
+                    kept[index + 1].first == item.last + 2:
+                item.foreign = kept[index + 1].foreign = True
+        for item in kept:
+            period = _period_word_after(message, item)
+            if period is not None and item.kind == "number" and not (
+                    item.unit == "percent" and period == "years"):
+                item.foreign = True
+        alternatives, ranges = [], []
+        index = 0
+        while index < len(kept) - 1:
+            first, second = kept[index], kept[index + 1]
+            between = [t.text for t in message.tokens[first.last + 1:second.first]]
+            words = [w for w in between if w not in (",", ".", "'", "’")]
+            if first.kind == second.kind and "but" in words and set(words) <= _BUT_WORDS \
+                    and set(first.homes) & set(second.homes) and not first.bound:
+                # "they offered 7 but I negotiated 6.5": the value after "but" holds.
+                second.homes = [h for h in second.homes if h in first.homes] or second.homes
+                kept.pop(index)
+                continue
+            if first.kind == second.kind and set(words) <= _ALTERNATIVE_WORDS and \
+                    set(words) & {"or", "maybe", "perhaps", "possibly"} and not first.bound:
+                alternatives.append((first, second))
+                kept[index:index + 2] = []
+                continue
+            before = message.tokens[first.first - 1].text if first.first > 0 else ""
+            if first.kind == second.kind == "number" and (
+                    between in (["-"], ["–"], ["to"], ["till"], ["until"]) or (
+                        between == ["and"] and before == "between")):
+                ranges.append((first, second))
+                kept[index:index + 2] = []
+                continue
+            index += 1
+        return kept, alternatives, ranges
+
+    def _alternatives(self, state, message, alternatives, ranges, asked, taken, proposals,
+                      refusals, choices, unplaced) -> bool:
+        """Two values offered for one input are asked about; a range gets a refusal."""
+        left_out = False
+        for first, second in alternatives + ranges:
+            homes = [h for h in first.homes if h in second.homes and h not in taken]
+            if len(homes) > 1 and asked in homes:
+                homes = [asked]
+            if len(homes) != 1:
+                left_out = True
+                continue
+            home = homes[0]
+            if (first, second) in ranges:
+                refusals.append(Refusal(home, f"“{_span_text(message, first.first, second.last)}”"
+                                        " is a range; please give one value"))
+            else:
+                readings = []
+                for item in (first, second):
+                    temporary: list[Proposal] = []
+                    self._propose_found(home, item, "kind", temporary, [], [])
+                    readings += [p.value for p in temporary]
+                if len(set(map(str, readings))) == 2:
+                    choices.append(Choice(home, tuple(readings), _span_text(
+                        message, first.first, second.last)))
+                else:
+                    left_out = True
+                    continue
+            taken.add(home)
+        return left_out
+
     def _corrections(self, state: State, message: Message, found: list[_Found]
                      ) -> list[_Found]:
         """'march 3, no wait, march 13' keeps the second; '5.1 not 5.01' gives 5.1 the
@@ -715,6 +828,9 @@ class OfflineReader:
             elif item.kind == "date":
                 dates.append(item)
             elif item.kind == "number":
+                if item.foreign:
+                    dropped = True
+                    continue
                 if item.extra.get("vague"):
                     home = asked if asked and self.profile.inputs[asked].numeric else None
                     if home:
@@ -1059,10 +1175,10 @@ def _convert(value: Any, factor: Any) -> Any:
 
 
 def _stems(word: str) -> list[str]:
-    """'started' → start, 'arriving' → arrive, 'nights' → night: forms of an alias."""
+    """'nights' → night: the plural of an alias names it too (verb forms do not: "my
+    holiday starts in 3 weeks" is not the workflow's start)."""
     stems = []
-    for suffix, replacement in (("s", ""), ("es", ""), ("ed", ""), ("d", ""), ("ing", ""),
-                                ("ing", "e")):
+    for suffix, replacement in (("s", ""), ("es", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             stems.append(word[:-len(suffix)] + replacement)
     return stems
@@ -1142,6 +1258,73 @@ def _kind_phrase(profile: InputProfile) -> str:
         return f"a number of {profile.unit}"
     return {"integer": "a whole number", "number": "a number", "year": "a year"}.get(
         profile.kind, f"a {profile.kind}")
+
+
+_NEGATIONS = {"not", "no", "never", "exclude", "excluding", "except", "apart", "isn't", "isnt", "don't", "dont", "doesn't", "doesnt",
+              "won't", "wont", "without", "except", "nor", "neither", "aren't", "arent",
+              "wasn't", "wasnt", "shan't", "didn't", "didnt", "cannot", "can't", "cant"}
+_NEGATION_GAP = {"a", "an", "the", "have", "want", "need", "like", "my", "it", "is", "be",
+                 "in", "on", "at", "for", "any", "do", "really", "got", "own"}
+_ALTERNATIVE_WORDS = {"or", "maybe", "perhaps", "possibly", "either", "i", "think", "not",
+                      "sure", "yet", "it's", "its", "could", "be", "might", "so", "s", "it",
+                      "if", "the", "weather", "is", "bad", "depending"}
+_RELATIVE_BEFORE = {"add", "adds", "adding", "plus", "up", "another", "extra", "additional",
+                    "by", "increase", "increased", "decrease", "decreased", "raise", "raised",
+                    "lower", "cut", "reduce", "reduced", "drop", "dropped", "than", "after",
+                    "before", "within", "retire", "retiring", "retirement"}
+_PERIODS = {"years", "months", "weeks", "days"}
+_BUT_WORDS = {"but", "i", "we", "negotiated", "got", "it", "down", "to", "mine", "is", "was",
+              "ours", "our", "my", "the", "bank", "lender", "offered", "gave", "us", "me",
+              "now", "actually", "in", "the", "end", "they", "finally", "agreed", "it's",
+              "its", "s", "last", "year", "this", "time", "rate", "a", "better", "deal",
+              "of", "at", "for", "need", "needs", "want", "borrow", "only", "just"}
+
+
+def _is_negated(message: Message, item: "_Found") -> bool:
+    """'not 5%', 'no fan', "I don't have a fan oven": the value is what the user does not
+    mean. A comma ends the look back: "no, 4%" says 4%."""
+    index, steps = item.first - 1, 0
+    while index >= 0 and steps < 4:
+        token = message.tokens[index]
+        if token.kind != "word":
+            return False
+        if token.text in _NEGATIONS:
+            return True
+        if token.text not in _NEGATION_GAP:
+            return False
+        index, steps = index - 1, steps + 1
+    return False
+
+
+def _is_relative(message: Message, item: "_Found") -> bool:
+    """'add 20k', 'up 1%', 'by 2 years', 'more than 5%', 'after 5 years', "I'm 40",
+    'fixed for 5 years', '90% of 400k': a change, a bound, an age or a part of something,
+    not a value."""
+    words = [t.text for t in message.tokens[max(0, item.first - 2):item.first]]
+    if words and (words[-1] in _RELATIVE_BEFORE or (
+            len(words) == 2 and words[0] in _RELATIVE_BEFORE and words[1] in (
+            "a", "an", "the"))):
+        return True
+    if words[-1:] in (["i'm"], ["im"], ["am"], ["aged"], ["age"]) or words == ["fixed", "for"]:
+        return True
+    if words[-1:] == ["of"] and len(words) == 2 and words[0] in ("%", "percent"):
+        return True
+    return False
+
+
+def _period_word_after(message: Message, item: "_Found") -> str | None:
+    """'1500 per month', '6% monthly', '80k annually': the period a value is counted in."""
+    following = [t.text for t in message.tokens[item.last + 1:item.last + 3]]
+    single = {"monthly": "months", "annually": "years", "yearly": "years", "weekly": "weeks",
+              "daily": "days", "pa": "years", "p.a": "years", "annual": "years"}
+    if following[:1] and following[0] in single:
+        return single[following[0]]
+    if following[:1] and following[0] in ("per", "a", "an", "each", "every") and len(
+            following) == 2:
+        word = following[1]
+        return {"month": "months", "year": "years", "annum": "years", "week": "weeks",
+                "day": "days", "night": "nights"}.get(word)
+    return None
 
 
 def _correction_points(message: Message) -> list[int]:

@@ -63,6 +63,10 @@ class Conversion:
 
 def conversion(stated: str, target: str | None) -> Conversion:
     """Whether `stated` (a unit read in a message) can be a value of an input in `target`."""
+    if stated == "pounds":  # money or weight, as the input needs
+        stated = "currency" if target in (None, "currency") else "lb"
+    if stated not in UNITS or (target is not None and target not in UNITS):
+        return Conversion(False, None)  # a time of day, an unknown word: fits no input
     if target is None:
         return Conversion(stated in ("currency",), Fraction(1) if stated == "currency" else None)
     if stated == target:
