@@ -145,7 +145,8 @@ def test_two_plausible_readings_are_asked_about(workflow, state, text, options):
 def test_a_number_that_fits_several_inputs_is_asked_about():
     reading = read("loan-calculator", "what about 20?", FINISHED_LOAN)
     assert not reading.proposals
-    assert set(reading.unplaced[0].inputs) == {"principal", "annual_rate", "years"}
+    # 20 dollars is no loan: the rate or the years?
+    assert set(reading.unplaced[0].inputs) == {"annual_rate", "years"}
 
 
 def test_a_unit_that_does_not_convert_exactly_is_refused_with_the_reason():

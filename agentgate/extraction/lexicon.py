@@ -87,6 +87,7 @@ NO = {"no", "n", "nope", "nah", "false", "off", "f", "0", "negative", "not reall
       "no thanks", "no thank you", "don't", "dont", "without", "skip", "none", "never"}
 NEGATIONS = {"no", "not", "without", "don't", "dont", "never", "skip", "no need",
              "doesn't", "doesnt", "isn't", "isnt", "nope", "nah", "exclude", "excluding",
+             "shan't", "won't", "wont", "don't need", "dont need", "no need",
              "minus", "but no", "w/o", "leave out", "drop"}
 
 # Whole-message talk that carries no value.

@@ -43,9 +43,11 @@ _CONNECTORS = {"is", "of", "at", "to", "=", ":", "be", "should", "will", "would"
                "us", "totally", "total", "altogether", "nearly", "almost", "max", "min",
                "over", "under", "from", "until", "till", "starting", "ending", "than"}
 # Words before an option that ask for it even in a question: "can I see the breakdown?"
-_REQUEST_VERBS = {"see", "show", "get", "add", "include", "including", "have", "count",
-                  "with", "without", "want", "also", "plus", "and", "no", "skip", "drop",
-                  "remove", "exclude", "excluding", "counting", "display", "give", "need"}
+_REQUEST_VERBS = {"see", "show", "get", "add", "include", "including", "count", "with",
+                  "without", "want", "also", "plus", "and", "no", "skip", "drop", "remove",
+                  "exclude", "excluding", "counting", "display", "give", "need", "like",
+                  "wants", "needs", "turn", "switch", "put", "print", "list", "incl", "inc",
+                  "only"}
 _SELF_CORRECTION = {"no", "wait", "sorry", "i", "mean", "meant", "actually", "or", "rather",
                     "correction", "oops", "scratch", "that", "make", "it", "not", "uh", "um",
                     "erm", "hmm"}
@@ -94,7 +96,7 @@ class OfflineReader:
         self.date_order = date_order
         self._pending_options: list | None = None
         self._alias_spans: list = []
-        self._proposing = False
+        self._proposing = self._correcting = self._bare = False
         self._state_values: dict = {}
         self._talky = False
 
@@ -120,7 +122,10 @@ class OfflineReader:
     def _read(self, state: State, message: Message, today: dt.date) -> Reading:
         self._today, self._message_words = today, set(message.words)
         self._state_values = state.values
-        self._proposing = message.proposes
+        self._proposing = message.proposes or message.requests
+        self._correcting = bool(_correction_points(message)) or bool(
+            {"meant", "mean", "instead", "actually", "oops", "sorry"} & set(message.words))
+        self._bare = len([w for w in message.words if w not in FILLER]) <= 1
         proposals: list[Proposal] = []
         refusals: list[Refusal] = []
         choices: list[Choice] = []
@@ -548,8 +553,9 @@ class OfflineReader:
                 names = self.profile.alias_phrases.get(key)
                 if names is None and length == 1:
                     for stem in _stems(key[0]):
-                        names = self.profile.alias_phrases.get((stem,))
-                        if names:
+                        names = {n for n in self.profile.alias_phrases.get((stem,), ())
+                                 if self.profile.inputs[n].kind != "date"} or None
+                        if names:  # "rooms" names the room; "starts" is a verb
                             break
                 if names:
                     spans.append((start, start + length - 1, set(names)))
@@ -582,11 +588,20 @@ class OfflineReader:
                 before = before[len(before) - before[::-1].index("but"):]
             pairs = {" ".join(before[i:i + 2]) for i in range(len(before) - 1)}
             after = [t.text for t in message.tokens[last + 1:last + 3]]
-            negative = any(w in NEGATIONS for w in before) or bool(pairs & NEGATIONS) or (
-                after[:1] and after[0] in ("no", "off", "false")) or after[:2] == [
+            if after[:1] == [":"] and not set(after[1:2]) & (YES | NO):
+                continue  # "Amortization: 30 yrs" labels another value
+            negative = any(w in NEGATIONS or w in _NEGATIONS for w in before) or bool(
+                pairs & NEGATIONS) or (after[:1] and after[0] in (
+                    "no", "off", "false", "elsewhere", "outside")) or after[:2] == [
                 "not", "needed"]
             asked_for = bool(set(before[-3:]) & _REQUEST_VERBS) or {"how", "many"} <= set(
-                message.words)
+                message.words) or bool(set(after[:2]) & {"too", "also", "please", "pls",
+                                                         "yes", "no", "as"})
+            short = sum(1 for i, t in enumerate(message.tokens) if message.free(i) and
+                        t.kind == "word" and t.text not in FILLER and
+                        t.text not in self.profile.vocabulary) <= 1
+            if not (asked_for or negative or short):
+                continue  # "I'll check the breakdown with my bank": a mention, not an order
             toggles.append((booleans[0], not negative,
                             _span_text(message, max(0, first - 1), last), asked_for))
             for index in range(max(0, first - 3), min(len(message.tokens), last + 3)):
@@ -915,6 +930,14 @@ class OfflineReader:
             return
         gathering = state.status == "gathering"
         missing = [n for n in date_inputs if n not in state.values] if gathering else []
+        recent = [n for n in state.recent if n in date_inputs]
+        if len(free) == 1 and self._correcting and len(recent) == 1 and \
+                asked not in date_inputs[:0] and (asked is None or recent[0] != asked) and \
+                recent[0] in state.values:
+            # "oops, I meant 2 jan": the date just given is the one corrected
+            self._propose_found(recent[0], free[0], "kind", proposals, refusals, choices)
+            taken.add(recent[0])
+            return
         if len(free) == 1 and len(missing) == 2 and len(free[0].readings) == 1 and \
                 set(self._message_words) & _DURATION_CUES:
             # "how many days until the 9th of feb?": the other end is today.
@@ -967,6 +990,20 @@ class OfflineReader:
             if not readings & set(self._pending_options):
                 asked = None
         gathering = state.status == "gathering"
+        if not gathering and not (self._proposing or self._correcting or self._bare):
+            return  # "that's more than my rent of 1500": a remark, not a change
+        for item in loose:  # "it's 5.25 now": not a principal of 5.25 dollars
+            item.homes = [h for h in item.homes if not (
+                self.profile.inputs[h].unit == "currency" and len(item.readings) == 1 and
+                _implausibly_small(self.profile.inputs[h], item, item.readings[0]))] or (
+                item.homes if asked in item.homes else [])
+        recent = [n for n in state.recent if n in loose[0].homes] if len(loose) == 1 else []
+        if self._correcting and len(recent) == 1 and (asked is None or asked not in
+                                                      loose[0].homes):
+            # "oops, I meant 2": the value just given is the one corrected
+            self._propose_found(recent[0], loose[0], "kind", proposals, refusals, choices)
+            taken.add(recent[0])
+            return
         if asked is not None and asked not in taken and len(loose) == 1 and (
                 self.profile.inputs[asked].numeric or self.profile.inputs[asked].options):
             item = loose[0]
