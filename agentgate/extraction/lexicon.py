@@ -135,8 +135,7 @@ REQUESTS = ("can i get", "can i have", "could i get", "could i have", "can we ge
             "can we add", "could we add", "can you add", "add", "i'd like", "id like", "i want",
             "we want", "we'd like", "please", "i need", "we need", "give me", "book me",
             "can you calculate", "could you calculate", "can you work out", "can you tell me",
-            "could you tell me", "can you check", "how much is the", "what's the",
-            "what is the")
+            "could you tell me", "can you check", "how much is the")
 
 RESET_PHRASES = ("start over", "start again", "begin again", "restart", "reset",
                  "from the top", "from scratch", "start from scratch", "new calculation",

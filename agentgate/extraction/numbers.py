@@ -145,9 +145,13 @@ def _word_value(words: list[str]) -> float | None:
     while index < len(words):
         word = words[index]
         if word in ONES:
+            if current % 10 or (current and current % 100 < 20 and current % 100):
+                return None  # "twenty five six"
             current += ONES[word]
             seen = True
         elif word in TENS:
+            if current % 100:
+                return None  # "two fifty": 250, or 2.50? not said plainly enough to read
             current += TENS[word]
             seen = True
         elif word in ("a", "an") and index + 1 < len(words) and (
@@ -233,7 +237,8 @@ def _unit_after(tokens: list[Token], index: int, symbols_before: str | None
     scaled = money = False
     unit, word = symbols_before, None
     probe = index
-    if probe < len(tokens) and tokens[probe].text == "-":  # "15-year"
+    if probe + 1 < len(tokens) and tokens[probe].text == "-" and tokens[probe + 1].kind == \
+            "word" and UNIT_WORDS.get(tokens[probe + 1].text):  # "15-year"
         probe += 1
     if probe < len(tokens) and tokens[probe].kind == "word" and tokens[probe].text in SCALES \
             and tokens[probe].text not in ("m", "b") or (
@@ -314,6 +319,16 @@ def find_numbers(lower: str, tokens: list[Token], taken: set[int]) -> list[Numbe
         elif token.kind == "word" and (token.text in _NUMBER_WORDS or token.text in (
                 "a", "an", "half") or token.text in VAGUE_QUANTITIES):
             mention = _words_at(lower, tokens, index)
+        if mention is None and token.kind == "word" and token.text in _NUMBER_WORDS:
+            end = _word_run(tokens, index)
+            if sum(t.text in _NUMBER_WORDS for t in tokens[index:end]) >= 2:
+                # "two fifty": number words that do not make one number
+                found.append(NumberMention(token.start, tokens[end - 1].end,
+                                           lower[token.start:tokens[end - 1].end], (0,),
+                                           vague=True, spelled=True, first_token=index,
+                                           last_token=end - 1))
+                index = end
+                continue
         if mention is None or any(i in taken for i in range(mention.first_token,
                                                             mention.last_token + 1)):
             index += 1

@@ -566,11 +566,12 @@ class OfflineReader:
                 continue
             hits = set()
             for alias, names in self.profile.alias_phrases.items():
-                if len(alias) == 1 and len(alias[0]) >= 5:
+                if len(alias) == 1 and len(alias[0]) >= 5 and not token.text.startswith(
+                        alias[0]):  # "starts" is a verb, not a slip for "start"
                     limit = 1 if len(alias[0]) < 8 else 2
                     if DamerauLevenshtein.distance(token.text, alias[0],
                                                    score_cutoff=limit) <= limit:
-                        hits |= names
+                        hits |= {n for n in names if self.profile.inputs[n].kind != "date"}
             if len(hits) == 1:
                 spans.append((index, index, hits))
                 message.take(index, index)
@@ -659,6 +660,9 @@ class OfflineReader:
                 continue
             if item.kind == "number" and _is_relative(message, item):
                 item.foreign = True
+            if item.kind == "number" and item.extra.get("ordinal") and item.last + 1 < len(
+                    message.tokens) and message.tokens[item.last + 1].text in ("of", "is"):
+                item.foreign = True  # "the 5th of every month": a day, not the 5th Monday
             kept.append(item)
         # "85k a year", "0.5% a month": the second "number" is the first one's period.
         index = 0
@@ -688,7 +692,9 @@ class OfflineReader:
             first, second = kept[index], kept[index + 1]
             between = [t.text for t in message.tokens[first.last + 1:second.first]]
             words = [w for w in between if w not in (",", ".", "'", "’")]
-            if first.kind == second.kind and "but" in words and set(words) <= _BUT_WORDS \
+            if first.kind == second.kind and set(words) & {"but", "now", "need", "needs",
+                                                          "instead", "however"} and \
+                    set(words) <= _BUT_WORDS \
                     and set(first.homes) & set(second.homes) and not first.bound:
                 # "they offered 7 but I negotiated 6.5": the value after "but" holds.
                 second.homes = [h for h in second.homes if h in first.homes] or second.homes
@@ -696,6 +702,13 @@ class OfflineReader:
                 continue
             if first.kind == second.kind and set(words) <= _ALTERNATIVE_WORDS and \
                     set(words) & {"or", "maybe", "perhaps", "possibly"} and not first.bound:
+                alternatives.append((first, second))
+                kept[index:index + 2] = []
+                continue
+            if first.kind == second.kind and first.kind in ("number", "option", "year") and \
+                    words in (["and"], ["&"], ["and", "the"], ["or", "the"]) and \
+                    len(first.homes) == 1 and first.homes == second.homes:
+                # "the 2nd and 4th tuesday": two values for one input
                 alternatives.append((first, second))
                 kept[index:index + 2] = []
                 continue
@@ -738,6 +751,31 @@ class OfflineReader:
                     continue
             taken.add(home)
         return left_out
+
+    def _idiom(self, message: Message, item: "_Found") -> bool:
+        """An option word used for something else: 'last thing', 'first time', 'at last',
+        'a medium oven' (it describes the oven), 'the day before friday', 'last but one'."""
+        tokens = message.tokens
+        before = tokens[item.first - 1].text if item.first > 0 else ""
+        after = tokens[item.last + 1] if item.last + 1 < len(tokens) else None
+        if before in ("at", "before", "after", "except") or (
+                before == "a" and item.readings[0] in ("second",)):
+            return True
+        if after is None or after.kind != "word":
+            return False
+        if after.text == "but" or (after.text == "of" and item.kind == "option"):
+            return after.text == "but"
+        if after.text in FILLER or after.text in UNIT_WORDS:
+            return False
+        names = self.profile.alias_phrases.get((after.text,)) or self.profile.alias_phrases.get(
+            (after.text.rstrip("s"),))
+        if names:
+            return item.homes[0] not in names  # "medium oven": about the oven
+        if after.text in self.profile.vocabulary or message.free(item.last + 1) is False:
+            return False
+        # "last thing", "second try", "first time": an ordinal before a noun of its own
+        return str(item.readings[0]).lower() in ORDINALS and after.text.isalpha() and len(
+            after.text) > 2
 
     def _corrections(self, state: State, message: Message, found: list[_Found]
                      ) -> list[_Found]:
@@ -823,13 +861,17 @@ class OfflineReader:
                 taken.add(item.bound)
             elif item.kind == "option":
                 adjacent = item.first in after_value or item.last in before_value
-                if item.fuzzy:
+                idiom = self._idiom(message, item)
+                if idiom:
+                    level = 0
+                elif item.fuzzy:
                     level = 2 if adjacent or (item.homes[0] == asked and answer_like) else 0
                 elif adjacent or item.homes[0] == asked:
                     level = 2
-                elif strong_context or (not gathering and message.is_question):
+                elif residue == 0 or _after_cue(message, item) or message.proposes or (
+                        message.corrects):
                     level = 1
-                elif not talky and (residue <= 1 or other_strong):
+                elif not talky and (residue <= 1 and gathering or other_strong):
                     level = 1
                 else:
                     level = 0
@@ -1310,7 +1352,8 @@ _RELATIVE_BEFORE = {"add", "adds", "adding", "plus", "up", "another", "extra", "
                     "lower", "cut", "reduce", "reduced", "drop", "dropped", "than", "after",
                     "before", "within", "retire", "retiring", "retirement"}
 _PERIODS = {"years", "months", "weeks", "days"}
-_BUT_WORDS = {"but", "i", "we", "negotiated", "got", "it", "down", "to", "mine", "is", "was",
+_BUT_WORDS = {"but", "i", "we", "need", "needs", "instead", "however", "show", "me", "for",
+              ",", "so", "please", "negotiated", "got", "it", "down", "to", "mine", "is", "was",
               "ours", "our", "my", "the", "bank", "lender", "offered", "gave", "us", "me",
               "now", "actually", "in", "the", "end", "they", "finally", "agreed", "it's",
               "its", "s", "last", "year", "this", "time", "rate", "a", "better", "deal",
@@ -1362,6 +1405,22 @@ def _period_word_after(message: Message, item: "_Found") -> str | None:
         return {"month": "months", "year": "years", "annum": "years", "week": "weeks",
                 "day": "days", "night": "nights"}.get(word)
     return None
+
+
+_CUES = {"make", "it", "change", "to", "switch", "about", "instead", "rather", "try", "use",
+         "want", "go", "with", "the", "a", "an", "for", "just", "only", "then", "want",
+         "need", "prefer", "like", "take", "do", "pick", "choose", "chose", "please", "would",
+         "i'd", "we'd", "id", "me", "us", "show", "give", "book", "get", "have"}
+
+
+def _after_cue(message: Message, item: "_Found") -> bool:
+    """'make it the first', 'what about the last one', 'switch to fridays', 'I'd like the
+    suite': the option is what the user asks for."""
+    words = [t.text for t in message.tokens[max(0, item.first - 3):item.first]]
+    return bool(words) and set(words) <= _CUES and bool(set(words) & {
+        "make", "change", "switch", "about", "instead", "rather", "try", "use", "want",
+        "prefer", "like", "take", "pick", "choose", "chose", "book", "get", "have", "need",
+        "give", "show"})
 
 
 def _correction_points(message: Message) -> list[int]:
