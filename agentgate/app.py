@@ -113,6 +113,9 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
             await llm.close()
 
     app.cleanup_ctx.append(close_llm)
+    if llm is not None:
+        for workflow in app[CATALOG].workflows.values():
+            workflow.extraction_model  # built now, not on a user's first turn
     if catalog is None and settings.reload_seconds > 0:
         app.cleanup_ctx.append(_watch_workflows)
     app.cleanup_ctx.append(_sweep_temporary_files)

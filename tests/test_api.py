@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 
 import pytest
@@ -241,3 +243,17 @@ async def test_nested_fixed_values_are_redacted(make_client, settings, tmp_path)
     client = await make_client(settings.replace(workflows=str(folder)))
     reply = await Chat(client, "nested").say("go")
     assert "failed" in reply and "NESTED" not in reply and "LIST" not in reply
+
+
+async def test_the_loop_watchdog_sees_a_blocked_loop():
+    import time
+    from conftest import LoopWatch
+    watch = LoopWatch(requests_only=False)
+    watch.start()
+    await asyncio.sleep(0.02)
+    started = time.thread_time()
+    while time.thread_time() - started < 0.15:  # computing on the loop for 150 ms
+        pass
+    await asyncio.sleep(0.02)
+    await watch.stop()
+    assert watch.problem() is not None and watch.cpu >= 0.1

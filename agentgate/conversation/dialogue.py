@@ -24,6 +24,7 @@ from agentgate.conversation.state import Record, State, owner_of
 from agentgate.conversation.store import ConversationStore
 from agentgate.events import ConversationRef, Event, Say, TurnFinished, Usage
 from agentgate.extraction.followup import Phrases
+from agentgate.extraction.llm import LLMReader
 from agentgate.extraction.offline import OfflineReader
 from agentgate.extraction.reading import Reading
 from agentgate.llm import InternalLLM
@@ -215,7 +216,6 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         decision, sure = fold(reader, state, history.new, workflow, today)
         usage = Usage()
         if deps.llm is not None and (not sure or unsure):
-            from agentgate.extraction.llm import LLMReader
             reading = await LLMReader(workflow, deps.llm, deps.phrases).read(
                 state, history.new, today, unsure)
             usage = reading.usage
