@@ -87,6 +87,7 @@ class InternalLLM:
         self.attempts = attempts
         self.turn_deadline = turn_deadline
         self._instructor = instructor.from_openai(client, mode=MODES[mode])
+        _import_lazy_parts()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "InternalLLM | None":
@@ -133,6 +134,18 @@ class InternalLLM:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def _import_lazy_parts() -> None:
+    """Modules the SDKs import on their first request, imported now so the first turn does
+    not block the event loop importing them."""
+    import importlib
+    for name in ("anyio._backends._asyncio", "anyio.lowlevel", "anyio.streams.memory",
+                 "anyio.streams.stapled", "instructor.v2.core.function_calls"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a newer version moved it: it is imported when first used
+            pass
 
 
 def _classify(error: BaseException) -> tuple[str, bool, float | None]:

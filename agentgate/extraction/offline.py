@@ -763,8 +763,11 @@ class OfflineReader:
             return True
         if after is None or after.kind != "word":
             return False
-        if after.text == "but" or (after.text == "of" and item.kind == "option"):
-            return after.text == "but"
+        ordinal = str(item.readings[0]).lower() in ORDINALS
+        if ordinal and after.text in _ORDINAL_IDIOMS:
+            return True  # "last thing", "first i need to…", "first of all", "second try"
+        if after.text == "but":
+            return True
         if after.text in FILLER or after.text in UNIT_WORDS:
             return False
         names = self.profile.alias_phrases.get((after.text,)) or self.profile.alias_phrases.get(
@@ -1407,6 +1410,10 @@ def _period_word_after(message: Message, item: "_Found") -> str | None:
     return None
 
 
+_ORDINAL_IDIOMS = {"thing", "things", "time", "times", "question", "questions", "minute",
+                   "try", "attempt", "step", "off", "of", "i", "we", "you", "let's", "lets",
+                   "let", "things", "night", "week", "year", "month", "day", "place",
+                   "impression", "choice", "name", "person", "hand", "resort", "chance"}
 _CUES = {"make", "it", "change", "to", "switch", "about", "instead", "rather", "try", "use",
          "want", "go", "with", "the", "a", "an", "for", "just", "only", "then", "want",
          "need", "prefer", "like", "take", "do", "pick", "choose", "chose", "please", "would",

@@ -195,10 +195,6 @@ def _check_enum(spec: QueryInput, value: str) -> str:
     starts = [option for option in options if option.lower().startswith(lowered)]
     if len(starts) == 1 and len(lowered) >= 2:
         return starts[0]
-    mentioned = [option for option in options
-                 if re.search(r"(?<!\w)" + re.escape(option.lower()) + r"(?!\w)", lowered)]
-    if len(mentioned) == 1:
-        return mentioned[0]
     raise InvalidValue(f"{value!r} is not one of {_listing(spec.enum)}")
 
 
