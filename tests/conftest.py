@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 import re
 import socket
 import threading
@@ -281,12 +282,11 @@ _HTTP_FIXTURES = {"client", "make_client", "aiohttp_client", "chat"}
 _GC_SECONDS = [0.0, 0.0]  # total time spent collecting garbage; when the current one began
 
 
-def _time_collections(phase: str, info: dict) -> None:
-    import time
+def _time_collections(phase: str, info: dict, clock=time.thread_time) -> None:
     if phase == "start":
-        _GC_SECONDS[1] = time.thread_time()
+        _GC_SECONDS[1] = clock()
     elif _GC_SECONDS[1]:
-        _GC_SECONDS[0] += time.thread_time() - _GC_SECONDS[1]
+        _GC_SECONDS[0] += clock() - _GC_SECONDS[1]
         _GC_SECONDS[1] = 0.0
 
 

@@ -143,8 +143,47 @@ class DateReader:
             used |= span
             found.append(mention)
         found = [self._offset_before(lower, tokens, m, used) for m in found]
+        found = self._shared_month(lower, tokens, sorted(found, key=lambda m: m.start), used)
         return _in_order(_share_years(sorted(found, key=lambda mention: mention.start)),
                          tokens)
+
+    def _shared_month(self, lower: str, tokens: list[Token], found: list[DateMention],
+                      used: set[int]) -> list[DateMention]:
+        """'from the 10th to the 24th of october', 'from 10 to 24 october': the first day
+        is in the month (and year) of the second."""
+        result = list(found)
+        for index, mention in enumerate(found):
+            if len(mention.values) != 1 or "-" in mention.text or "/" in mention.text or \
+                    not any(month_of(w, fuzzy=False) or month_of(w) for w in
+                            mention.text.replace(",", " ").split()):
+                continue
+            start = mention.first_token
+            if start < 2 or tokens[start - 1].text not in _RANGE_WORDS:
+                continue
+            day_token = tokens[start - 2]
+            previous = result[index - 1] if index > 0 else None
+            if previous is not None and previous.last_token == start - 2 and \
+                    previous.text.startswith("the ") and len(previous.values) == 1:
+                day, first = previous.value.day, previous.first_token
+                replace_at = index - 1
+            elif day_token.kind == "num" and day_token.text.isdigit() and not day_token.tail \
+                    and 1 <= int(day_token.text) <= 31 and (start - 2) not in used:
+                day, first, replace_at = int(day_token.text), start - 2, None
+            else:
+                continue
+            date = _make(mention.value.year, mention.value.month, day)
+            if date is None or date > mention.value:
+                continue
+            last = first if replace_at is None else previous.last_token
+            shared = DateMention(tokens[first].start, tokens[last].end,
+                                 lower[tokens[first].start:tokens[last].end], (date,),
+                                 mention.relative, first, last, None, None, mention.yearless)
+            if replace_at is None:
+                used.add(first)
+                result.append(shared)
+            else:
+                result[replace_at] = shared
+        return sorted(result, key=lambda m: m.start)
 
     def _offset_before(self, lower: str, tokens: list[Token], mention: DateMention,
                        used: set[int]) -> DateMention:
@@ -437,9 +476,9 @@ class DateReader:
                 year = _year_number(tokens[last + 1]) if last + 1 < len(tokens) else None
                 if year:
                     last += 1
-                date = _make(year, month, day) if year else self._yearless(month,
-                                                                              day)
-                return self._span(lower, tokens, index, last, (date,), relative=year is None)
+                date = _make(year, month, day) if year else self._yearless(month, day)
+                return self._span(lower, tokens, index, last, (date,), relative=year is None,
+                                  yearless=year is None)
         return None
 
     def _offset(self, words: list[str]) -> tuple[int, dt.date] | None:

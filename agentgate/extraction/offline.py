@@ -51,7 +51,8 @@ _REQUEST_VERBS = {"see", "show", "get", "add", "include", "including", "count", 
 _SELF_CORRECTION = {"no", "wait", "sorry", "i", "mean", "meant", "actually", "or", "rather",
                     "correction", "oops", "scratch", "that", "make", "it", "not", "uh", "um",
                     "erm", "hmm"}
-_PAST_CUES = {"ago", "since", "born", "been", "passed", "elapsed", "old"}
+_PAST_CUES = {"ago", "since", "born", "been", "passed", "elapsed", "old", "did", "came",
+              "went"}
 _DURATION_CUES = {"ago", "old", "been", "left", "away", "countdown", "how", "elapsed",
                   "passed", "remaining"}
 _PEOPLE_PHRASES = {("just", "me"): 1, ("only", "me"): 1, ("myself",): 1, ("me", "alone"): 1,
@@ -788,10 +789,13 @@ class OfflineReader:
         cues = _correction_points(message)
         if cues:
             for index, earlier in enumerate(kept):
+                if earlier is None:
+                    continue
                 later = [f for f in kept[index + 1:] if f is not None and f.kind == earlier.kind
                          and set(f.homes) & set(earlier.homes)
                          and any(earlier.last < cue < f.first for cue in cues)]
-                if earlier is not None and later and len(earlier.homes) == 1:
+                if later and (len(earlier.homes) == 1 or (
+                        earlier.bound and earlier.bound == later[0].bound)):
                     kept[index] = None
         kept = [item for item in kept if item is not None]
         for index in range(len(kept) - 1):
@@ -851,14 +855,20 @@ class OfflineReader:
             first - 1 for first, _, _ in self._alias_spans}
         answer_like = len([w for w in message.words if w not in FILLER]) <= 2
         residue = self._residue(message)
+        date_problem = any(f.problem for f in found if f.kind == "date")
         for item in sorted(found, key=lambda f: f.bound is None):
             if item.problem:
                 home = item.bound or (asked if asked in item.homes else (
                     item.homes[0] if len(item.homes) == 1 else None))
+                if home is None and item.kind == "date":
+                    home = next((h for h in item.homes if h not in taken), None)
                 if home:
                     refusals.append(Refusal(home, item.problem))
                     taken.add(home)
                 continue
+            if date_problem and item.kind == "date" and not item.bound:
+                dropped = True
+                continue  # with one date unreadable, the others' places are not clear
             if item.bound and item.bound not in taken:
                 self._propose_found(item.bound, item, "alias", proposals, refusals, choices)
                 taken.add(item.bound)
@@ -1346,7 +1356,8 @@ _NEGATIONS = {"not", "no", "never", "exclude", "excluding", "except", "apart", "
               "won't", "wont", "without", "except", "nor", "neither", "aren't", "arent",
               "wasn't", "wasnt", "shan't", "didn't", "didnt", "cannot", "can't", "cant"}
 _NEGATION_GAP = {"a", "an", "the", "have", "want", "need", "like", "my", "it", "is", "be",
-                 "in", "on", "at", "for", "any", "do", "really", "got", "own"}
+                 "in", "on", "at", "for", "any", "do", "really", "got", "own", "from",
+                 "starting", "until", "till", "to", "by"}
 _ALTERNATIVE_WORDS = {"or", "maybe", "perhaps", "possibly", "either", "i", "think", "not",
                       "sure", "yet", "it's", "its", "could", "be", "might", "so", "s", "it",
                       "if", "the", "weather", "is", "bad", "depending"}
