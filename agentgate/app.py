@@ -105,7 +105,9 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
                      phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm,
                      catalog=app[CATALOG], node_timeout=settings.node_timeout,
                      run_timeout=settings.run_timeout, date_order=settings.date_order,
-                     today=today)
+                     today=today, max_run_steps=settings.max_run_steps,
+                     max_map_items=settings.max_map_items,
+                     max_http_bytes=settings.max_http_bytes)
 
     async def close_llm(app: web.Application):
         yield

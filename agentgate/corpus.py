@@ -17,6 +17,8 @@ history resent, markers included) with the clock fixed, and scored:
 
 from __future__ import annotations
 
+from agentgate.errors import AgentgateError
+
 import datetime as dt
 import json
 import tempfile
@@ -37,7 +39,7 @@ CORPUS_TODAY = dt.date(2026, 12, 4)
 EXTRA_TURNS = 6
 
 
-class CorpusError(ValueError):
+class CorpusError(AgentgateError, ValueError):
     """A corpus file that cannot be played; the message names the file and conversation."""
 
 

@@ -1,16 +1,29 @@
-"""Errors that reach a client, each mapped to OpenAI's error envelope in one middleware.
+"""Every error agentgate raises on purpose, in one tree. `ApiError`s reach clients, each
+mapped to OpenAI's error envelope in one middleware; the others are caught where they are
+understood (a problem of a workflow file, a value a user cannot give, a failed step).
 
-    ApiError                      500 server_error
-     ├── InvalidRequest           400 invalid_request_error
-     ├── AuthenticationFailed     401 invalid_api_key
-     ├── ModelNotFound            404 model_not_found
-     ├── RouteNotFound            404 not_found
-     ├── MethodNotAllowed         405 method_not_allowed
-     ├── RequestTimeout           408 request_timeout
-     ├── PayloadTooLarge          413 payload_too_large
-     ├── TooManyRequests          429 rate_limit_exceeded (with Retry-After)
-     ├── ServerError              500 server_error
-     └── Overloaded               503 overloaded (with Retry-After)
+    AgentgateError
+     ├── ApiError                     500 server_error
+     │    ├── InvalidRequest          400 invalid_request_error
+     │    ├── AuthenticationFailed    401 invalid_api_key
+     │    ├── ModelNotFound           404 model_not_found
+     │    ├── RouteNotFound           404 not_found
+     │    ├── MethodNotAllowed        405 method_not_allowed
+     │    ├── RequestTimeout          408 request_timeout
+     │    ├── PayloadTooLarge         413 payload_too_large
+     │    ├── TooManyRequests         429 rate_limit_exceeded (with Retry-After)
+     │    ├── ServerError             500 server_error
+     │    └── Overloaded              503 overloaded (with Retry-After)
+     ├── SettingsError                an AGENTGATE_* variable holds a bad value
+     ├── PromptsMissing               the prompts folder lacks a template
+     ├── WorkflowInvalid              a workflow file does not load (lists its problems)
+     ├── PatternError                 an author's `pattern` RE2 cannot run
+     ├── InvalidValue                 a value an input cannot take (the reason is for users)
+     ├── PathError                    a JSON path that does not parse
+     ├── NodeFailure                  a step failed by design (its message is for users)
+     ├── NodeError / RunFailed        a step failed, as the runner reports it
+     ├── LLMUnavailable               the internal LLM gave no usable answer in time
+     └── CorpusError                  a conversation corpus that cannot be played
 
 Messages are written for the person reading them and never carry secrets.
 """
@@ -20,7 +33,11 @@ from __future__ import annotations
 from typing import Any
 
 
-class ApiError(Exception):
+class AgentgateError(Exception):
+    """Base of every error agentgate raises on purpose."""
+
+
+class ApiError(AgentgateError):
     """Base: an error with an HTTP status and OpenAI's `{"error": {...}}` body."""
 
     status = 500

@@ -7,6 +7,8 @@ instructor is asked for a single attempt, so attempts never multiply: at most
 
 from __future__ import annotations
 
+from agentgate.errors import AgentgateError
+
 import asyncio
 import email.utils
 import logging
@@ -29,7 +31,7 @@ MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON,
          "json_schema": instructor.Mode.JSON_SCHEMA, "md_json": instructor.Mode.MD_JSON}
 
 
-class LLMUnavailable(Exception):
+class LLMUnavailable(AgentgateError):
     """The internal LLM gave no usable answer in time; `reason` is safe to show users."""
 
     def __init__(self, reason: str, usage: Usage | None = None):

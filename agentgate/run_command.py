@@ -59,7 +59,9 @@ async def run_once(settings: Settings, name: str, pairs: list[str],
         return 2
     llm = InternalLLM.from_settings(settings)
     runtime = Runtime(llm=llm, catalog=catalog, node_timeout=settings.node_timeout,
-                      run_timeout=settings.run_timeout)
+                      run_timeout=settings.run_timeout, max_steps=settings.max_run_steps,
+                      max_map_items=settings.max_map_items,
+                      max_http_bytes=settings.max_http_bytes)
     try:
         async for event in run_workflow(workflow, values, runtime):
             if isinstance(event, (NodeStarted, NodeFinished, NodeFailed, NodeSkipped)):

@@ -6,6 +6,8 @@ The CLI's `--help`, the documentation check in the tests and `Settings.from_env`
 
 from __future__ import annotations
 
+from agentgate.errors import AgentgateError
+
 import dataclasses
 import os
 import sys
@@ -106,6 +108,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("node_timeout", 60.0, "Seconds one workflow step may take, unless the step sets "
             "its own `timeout`.", _positive_seconds),
     Setting("run_timeout", 300.0, "Seconds a whole workflow run may take.", _positive_seconds),
+    Setting("max_run_steps", 10_000, "Steps one workflow run may take in all, counting "
+            "every item of a `map` and every step of a called workflow.", _positive_int),
+    Setting("max_map_items", 1_000, "Items one `map` step may run over.", _positive_int),
+    Setting("max_http_bytes", 5 * 1024 * 1024, "Largest answer an `http` step reads, in "
+            "bytes.", _positive_int),
     Setting("reload_seconds", 2.0, "How often the workflows folder is checked for changed "
             "files; 0 turns reloading off.", float),
     Setting("llm_base_url", "", "Base URL of the OpenAI-compatible internal LLM that reads "
@@ -124,7 +131,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
-class SettingsError(ValueError):
+class SettingsError(AgentgateError, ValueError):
     """An environment variable holds a value its setting cannot take."""
 
 
@@ -149,6 +156,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     node_timeout: float = 60.0
     run_timeout: float = 300.0
+    max_run_steps: int = 10_000
+    max_map_items: int = 1_000
+    max_http_bytes: int = 5 * 1024 * 1024
     reload_seconds: float = 2.0
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 
 from agentgate.app import create_app
-from agentgate.workflow.nodes.base import Node, NodeParams
+from agentgate.workflow.nodes.base import Node, NodeFailure, NodeParams
 from agentgate.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -255,7 +255,7 @@ class WaitNode(Node):
             WaitNode.running -= 1
         text = self.params.text or str(context.extra.get("item", ""))
         if text == "boom":
-            raise ValueError("this item explodes")
+            raise NodeFailure("this item explodes")
         return {"text": text}
 
 

@@ -58,7 +58,8 @@ async def test_a_failed_node_cancels_the_rest_and_reports(tmp_path, wait_type):
     with pytest.raises(RunFailed) as caught:
         async for event in run_workflow(workflow, {}):
             events.append(event)
-    assert caught.value.title == "Breaking" and "division" in caught.value.message
+    # Dividing by zero is a bug of the workflow: the user is told plainly, the log says what.
+    assert caught.value.title == "Breaking" and "failed unexpectedly" in caught.value.message
     assert isinstance(events[-2], NodeFailed) and isinstance(events[-1], ThinkingEnded)
     assert WaitNode.cancelled == ["slow"]
 

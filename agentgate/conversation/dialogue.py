@@ -62,10 +62,14 @@ class Deps:
     run_timeout: float = 300.0
     date_order: str = "ask"
     today: Callable[[], dt.date] = field(default=dt.date.today)
+    max_run_steps: int = 10_000
+    max_map_items: int = 1_000
+    max_http_bytes: int = 5 * 1024 * 1024
 
     def runtime(self) -> Runtime:
         return Runtime(llm=self.llm, catalog=self.catalog, node_timeout=self.node_timeout,
-                       run_timeout=self.run_timeout)
+                       run_timeout=self.run_timeout, max_steps=self.max_run_steps,
+                       max_map_items=self.max_map_items, max_http_bytes=self.max_http_bytes)
 
     def reader(self, workflow: Workflow) -> OfflineReader:
         return OfflineReader(workflow.profile, self.date_order)

@@ -6,6 +6,8 @@ words. Templates receive values as data, never as template source, and render in
 
 from __future__ import annotations
 
+from agentgate.errors import AgentgateError
+
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ _SINGULAR = {"years": "year", "months": "month", "weeks": "week", "days": "day",
              "nights": "night", "hours": "hour", "minutes": "minute", "people": "person"}
 
 
-class PromptsMissing(RuntimeError):
+class PromptsMissing(AgentgateError, RuntimeError):
     """The prompts folder lacks a template the service needs."""
 
 

@@ -841,7 +841,6 @@ class OfflineReader:
         dropped = False
         taken = set(named)
         gathering = state.status == "gathering"
-        strong_context = message.proposes or message.corrects or self._residue(message) == 0
         loose: list[_Found] = []
         dates: list[_Found] = []
         options: dict[str, list[_Found]] = {}

@@ -9,13 +9,15 @@ The leading `$.` is optional. A missing key or position raises PathError naming 
 
 from __future__ import annotations
 
+from agentgate.errors import AgentgateError
+
 import re
 from typing import Any
 
 _TOKEN = re.compile(r"\.?([A-Za-z_][\w-]*)|\[(-?\d+|\*)\]|\.?\[[\"']([^\"']+)[\"']\]")
 
 
-class PathError(ValueError):
+class PathError(AgentgateError, ValueError):
     """The path does not match the data."""
 
 

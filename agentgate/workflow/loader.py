@@ -6,6 +6,8 @@ broken file never stops the others from loading.
 
 from __future__ import annotations
 
+from agentgate.errors import AgentgateError
+
 import functools
 import json
 import logging
@@ -36,7 +38,7 @@ class Problem:
         return f"{self.file}: {self.path}: {self.message}"
 
 
-class WorkflowInvalid(Exception):
+class WorkflowInvalid(AgentgateError):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(map(str, problems)))
         self.problems = problems

@@ -7,6 +7,8 @@ available; a pattern that needs them is refused when the workflow loads.
 
 from __future__ import annotations
 
+from agentgate.errors import AgentgateError
+
 import functools
 
 import re2
@@ -16,7 +18,7 @@ _OPTIONS.log_errors = False
 MAX_PATTERN = 1_000
 
 
-class PatternError(ValueError):
+class PatternError(AgentgateError, ValueError):
     """A pattern RE2 cannot run; the message says why, for the workflow's author."""
 
 

@@ -10,25 +10,31 @@ show (fixed values redacted).
 
 from __future__ import annotations
 
+from agentgate.errors import AgentgateError
+
 import asyncio
+import html
 import json
 import logging
 import time
+import urllib.parse
 from typing import Any, AsyncIterator, Callable
 
 from agentgate.events import (AnswerDelta, Event, NodeFailed, NodeFinished, NodeSkipped,
                               NodeStarted, ThinkingEnded, ThinkingStarted)
 from agentgate.workflow.graph import Graph
 from agentgate.workflow.loader import Workflow
-from agentgate.workflow.nodes import Node, NodeContext
+from agentgate.workflow.jsonpath import PathError
+from agentgate.workflow.nodes import Node, NodeContext, NodeFailure
 from agentgate.workflow.runtime import Runtime
-from agentgate.workflow.values import for_template
+from agentgate.workflow.templating import BUDGET, Budget, TemplateTooCostly
+from agentgate.workflow.values import InvalidValue, for_template
 
 log = logging.getLogger(__name__)
 Emit = Callable[[Event], None]
 
 
-class NodeError(Exception):
+class NodeError(AgentgateError):
     """A node failed; `message` says why, for people."""
 
     def __init__(self, node: Node, message: str):
@@ -36,25 +42,57 @@ class NodeError(Exception):
         self.node, self.message = node, message
 
 
-class RunFailed(Exception):
+class RunFailed(AgentgateError):
     def __init__(self, node_id: str, title: str, message: str):
         super().__init__(message)
         self.node_id, self.title, self.message = node_id, title, message
 
 
+SECRET_WINDOW = 8  # a run of this many characters of a long secret is redacted too
+
+
+def secret_forms(secret: str) -> set[str]:
+    """A fixed value and what templates and error texts commonly make of it."""
+    forms = {secret, secret.lower(), secret.upper(), secret.title(), secret.swapcase(),
+             urllib.parse.quote(secret), urllib.parse.quote_plus(secret),
+             html.escape(secret), json.dumps(secret)[1:-1]}
+    return {form for form in forms if len(form) >= 3}
+
+
 def redact(text: str, secrets: list[str]) -> str:
+    """`text` with fixed values replaced by ***: as written, in other cases or encodings,
+    and any run of 8 or more of their characters (a slice, a part of a URL)."""
+    if not secrets or not text:
+        return text
     for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
+        for form in sorted(secret_forms(secret), key=len, reverse=True):
+            text = text.replace(form, "***")
+            if len(form) > SECRET_WINDOW:
+                for start in range(len(form) - SECRET_WINDOW + 1):
+                    window = form[start:start + SECRET_WINDOW]
+                    if window in text:
+                        text = text.replace(window, "***")
+    while "******" in text:
+        text = text.replace("******", "***")
     return text
 
 
-def describe_error(exc: BaseException) -> str:
+_DESIGNED = (NodeFailure, PathError, InvalidValue, TemplateTooCostly)
+
+
+def describe_error(exc: BaseException, node: Node | None = None,
+                   secrets: list[str] = ()) -> str:
+    """What the user is told about a failed step. A designed failure says why; anything
+    else is a bug: it is logged (redacted) and the user gets a plain sentence."""
     if isinstance(exc, NodeError):  # from a contained graph (a map): keep its words
         return exc.message
-    if isinstance(exc, TimeoutError) and not str(exc):
-        return "it took too long"
-    text = str(exc).strip()
-    return text if text else type(exc).__name__
+    if isinstance(exc, TimeoutError):
+        return str(exc).strip() or "it took too long"
+    if isinstance(exc, _DESIGNED):
+        return str(exc).strip() or type(exc).__name__
+    log.error("step %s failed unexpectedly: %s: %s", node.id if node else "?",
+              type(exc).__name__, redact(str(exc), list(secrets))[:500])
+    return "it failed unexpectedly (the details are in the server log)"
 
 
 def template_inputs(workflow: Workflow, values: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +108,10 @@ def answer_text(result: dict[str, Any]) -> str:
 async def _run_node(node: Node, context: NodeContext, timeout: float) -> dict[str, Any]:
     limit = node.spec.timeout or timeout
     deadline = asyncio.timeout(limit)
+    # Templates pay for their work from this budget, so even a loop that never awaits
+    # stops at the step's time limit (asyncio's timeout alone cannot interrupt it).
+    BUDGET.set(Budget(time.monotonic() + limit, limit))
+    context.runtime.count_step()
     try:
         async with deadline:
             result = await node.run(context)
@@ -87,7 +129,9 @@ def _summary(node: Node, context: NodeContext, result: dict[str, Any]) -> str | 
     """The node's public line; a summary that cannot render is logged and left out."""
     if node.summary is None:
         return None
-    scope = context.template_context() | {"result": result}
+    # A public line never sees the fixed values.
+    scope = context.template_context() | {"result": result,
+                                          "fixed": {name: "***" for name in context.fixed}}
     try:
         return node.summary.render(scope).strip() or None
     except Exception as exc:
@@ -132,7 +176,7 @@ async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
                 node, started = running.pop(task)
                 error = task.exception()
                 if error is not None:
-                    message = redact(describe_error(error), secrets)
+                    message = redact(describe_error(error, node, secrets), secrets)
                     emit(NodeFailed(node.id, node.title, message))
                     raise NodeError(node, message)
                 result = task.result()

@@ -23,6 +23,16 @@ class Runtime:
     run_timeout: float = 300.0
     depth: int = 0
     spent: list[Usage] = field(default_factory=list)
+    max_steps: int = 10_000        # steps one run may take, in all its maps and sub-runs
+    max_map_items: int = 1_000
+    max_http_bytes: int = 5 * 1024 * 1024
+    steps: list[int] = field(default_factory=lambda: [0])  # shared with nested runtimes
+
+    def count_step(self) -> None:
+        self.steps[0] += 1
+        if self.steps[0] > self.max_steps:
+            from agentgate.workflow.nodes.base import NodeFailure
+            raise NodeFailure(f"the run took more than {self.max_steps:,} steps")
 
     def add_usage(self, usage: Any) -> None:
         if usage is not None:
@@ -36,4 +46,5 @@ class Runtime:
     def nested(self) -> "Runtime":
         """The runtime for a workflow called by a node: one level deeper, same counter."""
         return Runtime(self.llm, self.catalog, self.node_timeout, self.run_timeout,
-                       self.depth + 1, self.spent)
+                       self.depth + 1, self.spent, self.max_steps, self.max_map_items,
+                       self.max_http_bytes, self.steps)

@@ -8,12 +8,16 @@ the loader can order nodes and report unknown names before anything runs.
 from __future__ import annotations
 
 import calendar
+import contextvars
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
+
+from agentgate.errors import AgentgateError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -59,9 +63,98 @@ def date_format(day: dt.date, fmt: str = "%A %d %B %Y") -> str:
     return day.strftime(fmt)
 
 
+MAX_STEPS = 5_000_000       # attribute reads, calls, operators and loop turns per step
+MAX_SIZE = 1_000_000        # characters or items one operation may build
+MAX_EXPONENT = 10_000
+
+
+class TemplateTooCostly(AgentgateError):
+    """A template did more work than a step may, or built something too large."""
+
+
+@dataclass
+class Budget:
+    """What one step's templates may still spend: operations, and time until `deadline`
+    (a `time.monotonic()` value)."""
+
+    deadline: float
+    limit: float
+    steps: int = MAX_STEPS
+
+    def spend(self, count: int = 1) -> None:
+        self.steps -= count
+        if self.steps < 0:
+            raise TemplateTooCostly("a template did more work than a step may "
+                                    f"({MAX_STEPS:,} operations)")
+        if self.steps % 1024 < count and time.monotonic() > self.deadline:
+            raise TimeoutError(f"it took longer than {self.limit:g} s")
+
+
+BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("agentgate_budget",
+                                                                      default=None)
+
+
+def _spend(count: int = 1) -> None:
+    budget = BUDGET.get()
+    if budget is not None:
+        budget.spend(count)
+
+
+class _Range:
+    """`range` for templates: each turn of a loop over it is paid for."""
+
+    def __init__(self, *args: int):
+        self._range = safe_range(*args)
+
+    def __iter__(self):
+        for value in self._range:
+            _spend()
+            yield value
+
+    def __len__(self) -> int:
+        return len(self._range)
+
+
+class LimitedEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, with a budget: a template cannot run longer than its step's time limit,
+    nor build a string or list of millions of items, whatever it loops over."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call_binop(self, context, operator, left, right):
+        _spend()
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT \
+                and isinstance(left, (int, float)) and abs(left) > 1:
+            raise TemplateTooCostly("a power too large to compute")
+        if operator == "*":
+            for sized, count in ((left, right), (right, left)):
+                if isinstance(sized, (str, list, tuple)) and isinstance(count, int) and \
+                        len(sized) * count > MAX_SIZE:
+                    raise TemplateTooCostly("a repetition too large to build")
+        result = super().call_binop(context, operator, left, right)
+        if isinstance(result, (str, list, tuple)):
+            _spend(len(result) // 64)
+            if len(result) > MAX_SIZE:
+                raise TemplateTooCostly("a string or list too large to build")
+        return result
+
+    def getattr(self, obj, attribute):
+        _spend()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        _spend()
+        return super().getitem(obj, argument)
+
+    def call(self, __context, __obj, *args, **kwargs):
+        _spend()
+        return super().call(__context, __obj, *args, **kwargs)
+
+
 def make_environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                        keep_trailing_newline=False)
+    env = LimitedEnvironment(undefined=StrictUndefined, autoescape=False,
+                             keep_trailing_newline=False)
+    env.globals["range"] = _Range
     env.globals.update(nth_weekday=nth_weekday, add_days=add_days, days_between=days_between,
                        month_name=lambda month: calendar.month_name[int(month)],
                        today=dt.date.today, WEEKDAYS=WEEKDAYS)

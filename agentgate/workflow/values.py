@@ -6,6 +6,8 @@ real `datetime.date` objects.
 
 from __future__ import annotations
 
+from agentgate.errors import AgentgateError
+
 import datetime as dt
 import json
 import math
@@ -18,7 +20,7 @@ from agentgate.workflow.model import QueryInput
 from agentgate.workflow.patterns import full_match
 
 
-class InvalidValue(ValueError):
+class InvalidValue(AgentgateError, ValueError):
     """A value the input cannot take; the message says why, for the user."""
 
 

@@ -15,7 +15,7 @@ import aiohttp
 from pydantic import Field
 
 from agentgate.workflow import jsonpath
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
 from agentgate.workflow.nodes.jsondata import as_text
 from agentgate.workflow.templating import template_strings
 
@@ -31,6 +31,17 @@ class HttpParams(NodeParams):
     expect_status: list[int] = Field(default_factory=list, description="Accepted statuses; "
                                      "default: any 2xx.")
     select: str | None = Field(None, description="JSON path of the part of the answer to keep.")
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> str:
+    """The body as text, read in pieces and refused past `limit` bytes."""
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise NodeFailure(f"the service's answer is larger than {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks).decode(response.get_encoding() or "utf-8", errors="replace")
 
 
 def _render_tree(value: Any, render) -> Any:
@@ -75,7 +86,7 @@ class HttpNode(Node):
         params = self.params
         url = render(params.url).strip()
         if not url.startswith(("http://", "https://")):
-            raise ValueError("the URL must start with http:// or https://")
+            raise NodeFailure("the URL must start with http:// or https://")
         try:
             async with aiohttp.ClientSession() as session:
                 async with session.request(
@@ -83,12 +94,13 @@ class HttpNode(Node):
                         headers=_render_tree(params.headers, render),
                         json=_render_tree(params.body, render)
                         if params.body is not None else None) as response:
-                    status, raw = response.status, await response.text()
+                    status = response.status
+                    raw = await _read_capped(response, context.runtime.max_http_bytes)
         except aiohttp.ClientError as exc:
-            raise ConnectionError(_explain(exc)) from None
+            raise NodeFailure(_explain(exc)) from None
         accepted = status in params.expect_status if params.expect_status else 200 <= status < 300
         if not accepted:
-            raise ValueError(f"the service answered HTTP {status}")
+            raise NodeFailure(f"the service answered HTTP {status}")
         try:
             data = json.loads(raw) if raw.strip() else None
         except json.JSONDecodeError:

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from agentgate.workflow import jsonpath
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
 from agentgate.workflow.templating import compile_expression
 
 
@@ -34,7 +34,7 @@ def pick_fields(data: Any, fields: list[str]) -> Any:
     if isinstance(data, list):
         return [pick_fields(item, fields) for item in data]
     if not isinstance(data, dict):
-        raise ValueError("`pick` needs an object or a list of objects")
+        raise NodeFailure("`pick` needs an object or a list of objects")
     return {name: data.get(name) for name in fields}
 
 
@@ -64,7 +64,7 @@ class JsonNode(Node):
             try:
                 data = json.loads(raw)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"the text is not valid JSON: {exc.msg} (line {exc.lineno})") \
+                raise NodeFailure(f"the text is not valid JSON: {exc.msg} (line {exc.lineno})") \
                     from None
         if self.params.select:
             data = jsonpath.select(data, self.params.select)

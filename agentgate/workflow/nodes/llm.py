@@ -12,7 +12,7 @@ from typing import Any
 import openai
 from pydantic import Field
 
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
 
 
 class LlmParams(NodeParams):
@@ -52,11 +52,11 @@ class LlmNode(Node):
         elif internal is not None:
             client = internal.client
         else:
-            raise RuntimeError("this step needs a language model, and none is configured "
+            raise NodeFailure("this step needs a language model, and none is configured "
                                "(set AGENTGATE_LLM_BASE_URL, or `base_url` on the node)")
         model = self._render("model", scope) or (internal.model if internal else None)
         if not model:
-            raise RuntimeError("no model is named for this step (set `model` on the node)")
+            raise NodeFailure("no model is named for this step (set `model` on the node)")
         messages = []
         system = self._render("system", scope)
         if system:
@@ -70,11 +70,11 @@ class LlmNode(Node):
         try:
             text = await self._complete(client, options, context)
         except openai.APIStatusError as exc:
-            raise RuntimeError(f"the language model answered HTTP {exc.status_code}") from None
+            raise NodeFailure(f"the language model answered HTTP {exc.status_code}") from None
         except openai.APITimeoutError:
             raise TimeoutError("the language model took too long to answer") from None
         except openai.APIConnectionError:
-            raise ConnectionError("the language model could not be reached") from None
+            raise NodeFailure("the language model could not be reached") from None
         finally:
             if base_url:
                 await client.close()

@@ -9,11 +9,12 @@ for.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any, Literal
 
 from pydantic import Field
 
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
 from agentgate.workflow.templating import compile_expression
 
 
@@ -52,8 +53,11 @@ class MapNode(Node):
 
         items = self._items(**context.template_context())
         if items is None or isinstance(items, (str, dict)) or not hasattr(items, "__iter__"):
-            raise ValueError("`items` did not give a list")
-        items = list(items)
+            raise NodeFailure("`items` did not give a list")
+        items = list(itertools.islice(items, context.runtime.max_map_items + 1))
+        if len(items) > context.runtime.max_map_items:
+            raise NodeFailure(f"`items` gave more than {context.runtime.max_map_items:,} "
+                              "items")
         limit = asyncio.Semaphore(self.params.concurrency)
         errors: list[dict[str, Any]] = []
 

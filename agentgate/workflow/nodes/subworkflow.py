@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
 from agentgate.workflow.runtime import MAX_DEPTH
 from agentgate.workflow.templating import compile_expression
 
@@ -40,19 +40,19 @@ class WorkflowNode(Node):
         runtime = context.runtime
         target = runtime.catalog.get(self.params.workflow) if runtime.catalog else None
         if target is None:
-            raise LookupError(f"there is no workflow named {self.params.workflow!r}")
+            raise NodeFailure(f"there is no workflow named {self.params.workflow!r}")
         if runtime.depth >= MAX_DEPTH:
-            raise RecursionError(f"workflows call each other more than {MAX_DEPTH} deep")
+            raise NodeFailure(f"workflows call each other more than {MAX_DEPTH} deep")
         scope = context.template_context()
         values: dict[str, Any] = {}
         for name, expression in self._inputs.items():
             if name not in target.inputs:
-                raise ValueError(f"workflow {target.name!r} has no input {name!r}")
+                raise NodeFailure(f"workflow {target.name!r} has no input {name!r}")
             try:
                 values[name] = coerce(target.inputs[name], expression(**scope))
             except InvalidValue as exc:
-                raise ValueError(f"input {name!r} for {target.name!r}: {exc}") from None
+                raise NodeFailure(f"input {name!r} for {target.name!r}: {exc}") from None
         missing = [n for n, spec in target.inputs.items() if spec.required and n not in values]
         if missing:
-            raise ValueError(f"workflow {target.name!r} also needs {', '.join(missing)}")
+            raise NodeFailure(f"workflow {target.name!r} also needs {', '.join(missing)}")
         return {"text": await run_to_answer(target, values, runtime.nested())}

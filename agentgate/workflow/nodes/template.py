@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pydantic import Field
@@ -20,6 +21,14 @@ class TemplateNode(Node):
     def __init__(self, spec, params: TemplateParams):
         super().__init__(spec, params)
         self._template = self.compile(params.template)
+        # A template with a loop may work for a while: it renders in a worker thread (its
+        # budget stops it at the step's time limit), so other turns keep moving.
+        self._loops = "{%" in params.template and " for " in params.template
 
     async def run(self, context: NodeContext) -> dict[str, Any]:
-        return {"text": self._template.render(context.template_context()).strip()}
+        scope = context.template_context()
+        if self._loops:
+            text = await asyncio.to_thread(self._template.render, scope)
+        else:
+            text = self._template.render(scope)
+        return {"text": text.strip()}
