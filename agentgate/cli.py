@@ -114,6 +114,10 @@ def _serve(settings: Settings) -> int:
         print(f"agentgate: {exc} (set AGENTGATE_PROMPTS)", file=sys.stderr)
         return 2
     log = logging.getLogger("agentgate")
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.api_keys:
+        log.warning("serving on %s without AGENTGATE_API_KEYS: anyone who can reach this "
+                    "address can use every workflow and read any conversation whose marker "
+                    "they hold; set AGENTGATE_API_KEYS (see docs/security.md)", settings.host)
     log.info("serving %s on http://%s:%s/v1", settings.workflows, settings.host, settings.port)
     try:
         web.run_app(app, host=settings.host, port=settings.port, print=None,

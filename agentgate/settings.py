@@ -77,6 +77,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder holding the jinja2 templates for questions and replies."),
     Setting("api_keys", (), "Comma-separated API keys clients must send as a Bearer token; "
             "empty means no authentication.", _keys, secret=True),
+    Setting("user_header", "", "A request header naming the end user behind a trusted "
+            "front end (for Open WebUI with ENABLE_FORWARD_USER_INFO_HEADERS: "
+            "X-OpenWebUI-User-Id). When set, a conversation belongs to that user as well as "
+            "to the API key. Empty: conversations belong to the API key only."),
     Setting("id_style", "fence", "How the conversation ID is written into replies: `fence` "
             "(a small labelled code block) or `reference` (a hidden Markdown link reference).",
             _choice("fence", "reference")),
@@ -143,6 +147,7 @@ class Settings:
     data_dir: str = "data"
     prompts: str = field(default_factory=_bundled_prompts)
     api_keys: tuple[str, ...] = field(default=(), repr=False)
+    user_header: str = ""
     id_style: str = "fence"
     date_order: str = "ask"
     retention_days: float = 30.0

@@ -57,7 +57,9 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
     if workflow is None:
         raise ModelNotFound(chat.model)
     settings, deps = request.app[SETTINGS], request.app[DEPS]
-    turn = Turn(messages=chat.chat_messages(), api_key=request.get(API_KEY))
+    user = request.headers.get(settings.user_header, "")[:200] if settings.user_header \
+        else None
+    turn = Turn(messages=chat.chat_messages(), api_key=request.get(API_KEY), user=user or None)
     task = housekeeping.detect(request.headers, chat)
     if task is not None:
         log.debug("answered %s background task for %s", task, workflow.name)

@@ -49,6 +49,7 @@ class ChatMessage:
 class Turn:
     messages: tuple[ChatMessage, ...]
     api_key: str | None = None
+    user: str | None = None  # the end user a trusted front end names (opt-in setting)
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def _echo_of(reply: str, name: str) -> str | None:
 
 async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIterator[Event]:
     history = split_history(turn.messages)
-    owner = owner_of(turn.api_key)
+    owner = owner_of(turn.api_key, turn.user)
     conversation_id = history.marker.conversation if history.marker else None
     lock = deps.store.lock(conversation_id) if conversation_id else contextlib.nullcontext()
     async with lock:

@@ -138,8 +138,11 @@ def _check_values(values: dict[str, Any]) -> None:
             raise ValueError("a stored value is not one this code writes")
 
 
-def owner_of(api_key: str | None) -> str | None:
-    """A stable, non-reversible owner tag for an API key (keys themselves are never stored)."""
-    if not api_key:
+def owner_of(api_key: str | None, user: str | None = None) -> str | None:
+    """A stable, non-reversible owner tag for an API key, and for one user behind it (the
+    user a trusted front end such as Open WebUI names); keys are never stored."""
+    if not api_key and not user:
         return None
-    return hashlib.sha256(api_key.encode()).hexdigest()
+    if not user:
+        return hashlib.sha256(api_key.encode()).hexdigest()
+    return hashlib.sha256(f"{api_key or ''}\0{user}".encode()).hexdigest()
