@@ -52,7 +52,13 @@ def month_of(word: str, fuzzy: bool = True) -> tuple[int, bool] | None:
         return MONTHS.index(word) + 1, False
     if word in MONTH_ABBREVIATIONS:
         return MONTH_ABBREVIATIONS[word], False
-    if not fuzzy or len(word) < 5:
+    if not fuzzy:
+        return None
+    if 3 <= len(word) < 5:  # "juen", "mya": two letters swapped
+        for number, name in enumerate(MONTHS, 1):
+            if len(name) == len(word) and sorted(name) == sorted(word) and \
+                    DamerauLevenshtein.distance(word, name) == 1:
+                return number, True
         return None
     best = None
     for number, name in enumerate(MONTHS, 1):
@@ -559,7 +565,8 @@ class DateReader:
             if rest[:2] == ["after", "next"]:
                 date += dt.timedelta(days=7)
             return self._span(lower, tokens, first, last + 2, (date,), relative=True)
-        if modifier == "last":
+        if modifier == "last" or (self.past and modifier in (None, "on") and ahead != 0):
+            # "last monday", or "I started on Monday" in a message about the past
             behind = (today.weekday() - weekday) % 7 or 7
             return self._span(lower, tokens, first, last, (today - dt.timedelta(days=behind),),
                               relative=True)

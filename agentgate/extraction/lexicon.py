@@ -146,7 +146,10 @@ RESET_PHRASES = ("start over", "start again", "begin again", "restart", "reset",
                  "start fresh", "redo from scratch", "new one", "another one",
                  "do another", "let's do another", "lets do another", "new booking",
                  "new quote", "start a new", "begin over", "take it from the top",
-                 "go back to the start", "back to the start", "all over again")
+                 "go back to the start", "back to the start", "all over again",
+                 "forget that", "forget that one", "forget this", "different question",
+                 "new question", "another question", "different loan", "another loan",
+                 "something else", "a different one")
 CANCEL_PHRASES = ("never mind", "nevermind", "nvm", "cancel", "cancel that", "cancel it",
                   "forget it", "forget about it", "stop", "quit", "exit", "abort",
                   "don't bother", "dont bother", "no longer needed", "not needed anymore",

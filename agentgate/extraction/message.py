@@ -34,6 +34,16 @@ _CORRECTION = _phrase_set(CORRECTION_CUES)
 _REQUESTS = _phrase_set(REQUESTS)
 
 
+# Chat shorthand, read as the words it stands for ("can u do 2028", "thx").
+_SHORTHAND = {"u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please",
+              "thx": "thanks", "ty": "thanks", "tnx": "thanks", "btwn": "between",
+              "betwen": "between", "wat": "what", "wot": "what", "wud": "would",
+              "cud": "could", "shud": "should", "im": "i'm", "dont": "don't",
+              "cant": "can't", "wont": "won't", "gonna": "going", "wanna": "want",
+              "yr": "year", "yrs": "years", "mnth": "month", "mnths": "months",
+              "wk": "week", "wks": "weeks", "hrs": "hours", "mins": "minutes"}
+
+
 @dataclass
 class Message:
     text: str
@@ -46,7 +56,9 @@ class Message:
     @classmethod
     def of(cls, text: str) -> "Message":
         lower = text.lower().replace("’", "'").replace("‘", "'")
-        return cls(text, lower, tokenize(lower))
+        tokens = [Token(_SHORTHAND[t.text], t.start, t.end, t.kind) if t.kind == "word" and
+                  t.text in _SHORTHAND else t for t in tokenize(lower)]
+        return cls(text, lower, tokens)
 
     @property
     def words(self) -> list[str]:

@@ -53,6 +53,10 @@ _SELF_CORRECTION = {"no", "wait", "sorry", "i", "mean", "meant", "actually", "or
                     "erm", "hmm"}
 _PAST_CUES = {"ago", "since", "born", "been", "passed", "elapsed", "old", "did", "came",
               "went"}
+_WEAK_PAST_CUES = {"started", "began", "was", "were", "got", "had", "survived", "along",
+                   "far", "lasted"}
+_FUTURE_CUES = {"until", "till", "til", "left", "away", "countdown", "will", "next",
+                "coming", "before", "due", "go", "remaining", "upcoming"}
 _DURATION_CUES = {"ago", "old", "been", "left", "away", "countdown", "how", "elapsed",
                   "passed", "remaining"}
 _PEOPLE_PHRASES = {("just", "me"): 1, ("only", "me"): 1, ("myself",): 1, ("me", "alone"): 1,
@@ -122,6 +126,7 @@ class OfflineReader:
 
     def _read(self, state: State, message: Message, today: dt.date) -> Reading:
         self._today, self._message_words = today, set(message.words)
+        self._message_tokens = [t.text for t in message.tokens]
         self._state_values = state.values
         self._proposing = message.proposes or message.requests
         self._correcting = bool(_correction_points(message)) or bool(
@@ -158,9 +163,12 @@ class OfflineReader:
                                refusals, choices, unplaced)
         if message.is_question and not message.proposes and not message.requests and \
                 not proposals:
-            # "is breakfast included?" asks; "can I see the breakdown?" or "...with
-            # breakfast?" or "how many workdays?" orders.
-            toggles = [t for t in toggles if t[3]]
+            # "is breakfast included?" asks; "can I see the breakdown?", "...with
+            # breakfast?", "how many workdays?" and "in working days?" order.
+            short_question = sum(1 for i, t in enumerate(message.tokens) if message.free(i)
+                                 and t.kind == "word" and t.text not in FILLER) == 0
+            toggles = [t for t in toggles if t[3] or (short_question and not {
+                "is", "are", "does", "do", "included"} & set(message.words))]
         for name, value, text, _ in toggles:
             if name not in named_inputs:
                 proposals.append(Proposal(name, value, "alias", text))
@@ -213,6 +221,23 @@ class OfflineReader:
                        refused_fixed=tuple(fixed), talk=kind,
                        topic=self._topic(aliases, found, asked) if kind == "help" else None,
                        sure=sure)
+
+    def _implies_today(self, item: "_Found") -> bool:
+        """A single date in a question about time until or since it ("how many days till
+        our wedding on …", "how long since 1 jan"): the other end is today. Not when the
+        message names two dates ("between … and …"), and not for a day and month without a
+        year when nothing says whether the last or the next one is meant."""
+        words = {text for i, text in enumerate(self._message_tokens)
+                 if not item.first <= i <= item.last}  # "3 weeks from today" is one date
+        if not words & _DURATION_CUES or words & {"between", "and", "from"}:
+            return False
+        today = self._today.isoformat()
+        if any(r == today for r in item.readings) or not item.readings:
+            return False
+        if not (all(r < today for r in item.readings) or all(r > today for r in
+                                                               item.readings)):
+            return False
+        return True
 
     def _implied_today(self, state: State, found: list[_Found], proposals: list[Proposal],
                        today: dt.date) -> None:
@@ -389,7 +414,9 @@ class OfflineReader:
         profile = self.profile
         inputs = profile.inputs.values()
         if profile.has_dates:
-            past = bool(set(message.words) & _PAST_CUES)
+            words = set(message.words)
+            past = bool(words & _PAST_CUES) or (bool(words & _WEAK_PAST_CUES) and bool(
+                words & _DURATION_CUES) and not words & _FUTURE_CUES)
             reader = DateReader(today, self.date_order, past=past)
             for date in reader.find(message.lower, message.tokens, message.taken):
                 found.append(self._date_found(date))
@@ -491,7 +518,7 @@ class OfflineReader:
         return item
 
     def _number_homes(self, item: _Found) -> list[str]:
-        if item.foreign or item.extra.get("vague"):
+        if item.extra.get("vague"):
             return []
         homes = []
         for profile in self.profile.inputs.values():
@@ -544,13 +571,16 @@ class OfflineReader:
 
     def _aliases(self, message: Message) -> list[tuple[int, int, set[str]]]:
         spans = []
-        words = [t.text for t in message.tokens]
+        # Hyphens do not separate words here: "year-by-year" is "year by year".
+        positions = [i for i, t in enumerate(message.tokens) if t.text != "-"]
+        words = [message.tokens[i].text for i in positions]
         for length in range(self.profile.longest_alias, 0, -1):
-            for start in range(0, len(words) - length + 1):
-                span = range(start, start + length)
+            for offset in range(0, len(words) - length + 1):
+                start, end = positions[offset], positions[offset + length - 1]
+                span = range(start, end + 1)
                 if any(not message.free(i) for i in span):
                     continue
-                key = tuple(words[start:start + length])
+                key = tuple(words[offset:offset + length])
                 names = self.profile.alias_phrases.get(key)
                 if names is None and length == 1:
                     for stem in _stems(key[0]):
@@ -559,8 +589,8 @@ class OfflineReader:
                         if names:  # "rooms" names the room; "starts" is a verb
                             break
                 if names:
-                    spans.append((start, start + length - 1, set(names)))
-                    message.take(start, start + length - 1)
+                    spans.append((start, end, set(names)))
+                    message.take(start, end)
         for index, token in enumerate(message.tokens):  # misspelt: "brekfast"
             if not message.free(index) or token.kind != "word" or len(token.text) < 5 or \
                     token.text in FILLER or token.text in self.profile.vocabulary:
@@ -664,6 +694,12 @@ class OfflineReader:
             if item.kind == "number" and item.extra.get("ordinal") and item.last + 1 < len(
                     message.tokens) and message.tokens[item.last + 1].text in ("of", "is"):
                 item.foreign = True  # "the 5th of every month": a day, not the 5th Monday
+            if item.first > 0 and message.tokens[item.first - 1].text in ("every", "each") \
+                    and (item.extra.get("ordinal") or str(item.readings[0]).lower() in
+                         ORDINALS):
+                # "every 4th saturday", "every second tuesday": a cycle, not a day of the month
+                self._negated_any = True
+                continue
             kept.append(item)
         # "85k a year", "0.5% a month": the second "number" is the first one's period.
         index = 0
@@ -992,19 +1028,19 @@ class OfflineReader:
             self._propose_found(recent[0], free[0], "kind", proposals, refusals, choices)
             taken.add(recent[0])
             return
-        if len(free) == 1 and len(missing) == 2 and len(free[0].readings) == 1 and \
-                set(self._message_words) & _DURATION_CUES:
+        if len(free) == 1 and len(missing) == 2 and self._implies_today(free[0]):
             # "how many days until the 9th of feb?": the other end is today.
-            day = free[0].readings[0]
             today = self._today.isoformat()
-            if day != today:
-                pair = (free[0].readings[0], today) if day < today else (today, day)
-                for name, value in zip(missing, pair):
-                    proposals.append(Proposal(name, value, "kind", free[0].text,
-                                              None if value == day else "today",
-                                              relative=value == today or free[0].relative))
-                    taken.add(name)
-                return
+            readings = free[0].readings
+            past = all(r < today for r in readings)
+            role, other = (missing[0], missing[1]) if past else (missing[1], missing[0])
+            proposals.append(Proposal(other, today, "kind", "today", "today", relative=True))
+            if len(readings) == 1:
+                self._propose_found(role, free[0], "kind", proposals, refusals, choices)
+            else:
+                choices.append(Choice(role, tuple(readings), free[0].text))
+            taken.update((role, other))
+            return
         if len(free) == 1 and asked in date_inputs:
             plan = [(free[0], asked)]
         elif gathering and len(free) == len(missing):
@@ -1365,6 +1401,7 @@ _RELATIVE_BEFORE = {"add", "adds", "adding", "plus", "up", "another", "extra", "
                     "lower", "cut", "reduce", "reduced", "drop", "dropped", "than", "after",
                     "before", "within", "retire", "retiring", "retirement"}
 _PERIODS = {"years", "months", "weeks", "days"}
+_ADDING = {"add", "adds", "adding", "another", "extra", "additional", "plus"}
 _BUT_WORDS = {"but", "i", "we", "need", "needs", "instead", "however", "show", "me", "for",
               ",", "so", "please", "negotiated", "got", "it", "down", "to", "mine", "is", "was",
               "ours", "our", "my", "the", "bank", "lender", "offered", "gave", "us", "me",
@@ -1395,8 +1432,7 @@ def _is_relative(message: Message, item: "_Found") -> bool:
     not a value."""
     words = [t.text for t in message.tokens[max(0, item.first - 2):item.first]]
     if words and (words[-1] in _RELATIVE_BEFORE or (
-            len(words) == 2 and words[0] in _RELATIVE_BEFORE and words[1] in (
-            "a", "an", "the"))):
+            len(words) == 2 and words[0] in _ADDING and words[1] in ("a", "an", "the"))):
         return True
     if words[-1:] in (["i'm"], ["im"], ["am"], ["aged"], ["age"]) or words == ["fixed", "for"]:
         return True
