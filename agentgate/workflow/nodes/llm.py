@@ -62,7 +62,10 @@ class LlmNode(Node):
         if system:
             messages.append({"role": "system", "content": system})
         messages.append({"role": "user", "content": self._render("prompt", scope)})
-        options: dict[str, Any] = {"model": model, "messages": messages}
+        # The step's own time limit, not the internal LLM's per-request one (which is for
+        # reading messages, and shorter).
+        options: dict[str, Any] = {"model": model, "messages": messages,
+                                   "timeout": self.spec.timeout or context.runtime.node_timeout}
         if self.params.temperature is not None:
             options["temperature"] = self.params.temperature
         if self.params.max_tokens is not None:
