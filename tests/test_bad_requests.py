@@ -92,7 +92,8 @@ def _bodies() -> list[tuple[str, bytes, dict]]:
               ("unknown-encoding", good, {"Content-Encoding": "zip-zap"}),
               ("gzip-garbage", gzip.compress(b"\xff\xfe garbage"), {"Content-Encoding": "gzip"}),
               ("text-plain", good, {"Content-Type": "text/plain"}),
-              ("form", b"model=loan-calculator", {"Content-Type": "application/x-www-form-urlencoded"})]
+              ("form", b"model=loan-calculator",
+               {"Content-Type": "application/x-www-form-urlencoded"})]
     for index, header in enumerate(["Bearer", "Bearer ", "Basic abc", "bearer x" * 1000,
                                     "Bearer \u00e9", "Token x"]):
         cases.append((f"auth-{index}", good, {"Authorization": header}))

@@ -29,7 +29,8 @@ UNIT_WORDS = {
     "quid": "currency", "gbp": "currency", "yen": "currency", "cad": "currency",
     "aud": "currency", "chf": "currency", "francs": "currency",
     "pound": "pounds", "pounds": "pounds",
-    "people": "people", "ppl": "people", "folks": "people", "person": "people", "persons": "people", "guests": "people",
+    "people": "people", "ppl": "people", "folks": "people", "person": "people",
+    "persons": "people", "guests": "people",
     "guest": "people", "adults": "people", "adult": "people", "pax": "people",
     "of us": "people", "visitors": "people", "travellers": "people", "travelers": "people",
     "kids": "children", "children": "children", "child": "children",
@@ -97,7 +98,8 @@ GREETINGS = ("hi", "hello", "hey", "hiya", "howdy", "yo", "greetings", "good mor
              "bonjour", "ciao", "happy monday", "happy tuesday", "happy wednesday",
              "happy thursday", "happy friday", "happy saturday", "happy sunday",
              "happy new year", "merry christmas", "happy holidays", "good day")
-THANKS = ("thanks", "thank you", "thank u", "thanks u", "tq", "thnx", "thanx", "thx", "ty", "cheers", "ta", "many thanks", "great",
+THANKS = ("thanks", "thank you", "thank u", "thanks u", "tq", "thnx", "thanx", "thx", "ty",
+          "cheers", "ta", "many thanks", "great",
           "perfect", "awesome", "nice", "cool", "brilliant", "lovely", "excellent",
           "wonderful", "amazing", "good", "super", "fantastic", "thanks a lot",
           "thank you so much", "much appreciated", "appreciated", "got it", "noted")
