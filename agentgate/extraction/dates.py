@@ -12,106 +12,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
 
-from rapidfuzz.distance import DamerauLevenshtein
 
-from agentgate.extraction.lexicon import (HOLIDAYS, MONTH_ABBREVIATIONS, MONTHS, ONES,
-                                          ORDINALS, TENS, WEEKDAY_ABBREVIATIONS, WEEKDAYS)
+from agentgate.extraction.lexicon import MONTH_ABBREVIATIONS, MONTHS, ORDINALS
+from agentgate.extraction.date_parts import (RANGE_WORDS, DateMention, day_number,
+                                             make_date, month_of, next_occurrence,
+                                             weekday_of, year_number)
 from agentgate.extraction.numbers import Token
+from agentgate.extraction.relative_dates import RelativeDates
 
 DATE_ORDERS = ("ask", "dmy", "mdy")
-
-
-@dataclass(frozen=True)
-class DateMention:
-    start: int
-    end: int
-    text: str
-    values: tuple[dt.date, ...]   # several when the form is ambiguous; empty when invalid
-    relative: bool = False
-    first_token: int = 0
-    last_token: int = 0
-    fuzzy: str | None = None      # a misspelt month read as this month name
-    problem: str | None = None    # "30 February 2027 is not a date"
-    yearless: bool = False        # a day and month with no year ("June 9th")
-
-    @property
-    def value(self) -> dt.date:
-        return self.values[0]
-
-    @property
-    def ambiguous(self) -> bool:
-        return len(self.values) > 1
-
-
-def month_of(word: str, fuzzy: bool = True) -> tuple[int, bool] | None:
-    """(month number, whether it was a fuzzy match) for a month name or abbreviation."""
-    word = word.rstrip(".")
-    if word in MONTHS:
-        return MONTHS.index(word) + 1, False
-    if word in MONTH_ABBREVIATIONS:
-        return MONTH_ABBREVIATIONS[word], False
-    if not fuzzy:
-        return None
-    if 3 <= len(word) < 5:  # "juen", "mya": two letters swapped
-        for number, name in enumerate(MONTHS, 1):
-            if len(name) == len(word) and sorted(name) == sorted(word) and \
-                    DamerauLevenshtein.distance(word, name) == 1:
-                return number, True
-        return None
-    best = None
-    for number, name in enumerate(MONTHS, 1):
-        limit = 1 if len(name) <= 5 else 2
-        distance = DamerauLevenshtein.distance(word, name, score_cutoff=limit)
-        if distance <= limit and (best is None or distance < best[1]):
-            best = (number, distance)
-    return (best[0], True) if best else None
-
-
-def weekday_of(word: str) -> int | None:
-    if word in WEEKDAYS:
-        return WEEKDAYS.index(word)
-    if word.endswith("s") and word[:-1] in WEEKDAYS:
-        return WEEKDAYS.index(word[:-1])
-    if word in WEEKDAY_ABBREVIATIONS:
-        return WEEKDAY_ABBREVIATIONS[word]
-    if len(word) >= 5:
-        for index, name in enumerate(WEEKDAYS):
-            if DamerauLevenshtein.distance(word, name, score_cutoff=2) <= 2:
-                return index
-    return None
-
-
-def _day_number(token: Token) -> int | None:
-    if token.kind == "num" and token.text.isdigit() and 1 <= int(token.text) <= 31 and (
-            not token.tail):
-        return int(token.text)
-    if token.kind == "word" and token.text in ORDINALS and ORDINALS[token.text] > 0:
-        return ORDINALS[token.text]
-    return None
-
-
-def _year_number(token: Token) -> int | None:
-    if token.kind == "num" and token.text.isdigit() and not token.tail and not token.ordinal:
-        if len(token.text) == 4 and 1800 <= int(token.text) <= 2300:
-            return int(token.text)
-    return None
-
-
-def _make(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _next_occurrence(today: dt.date, month: int, day: int) -> dt.date | None:
-    for year in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
-        found = _make(year, month, day)
-        if found is not None and found >= today:
-            return found
-    return None
 
 
 _ISO = re.compile(r"(?<![\d.,/-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d/-]|\.\d)")
@@ -119,7 +29,7 @@ _NUMERIC = re.compile(r"(?<![\d.,/-])(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2})
                       r"(?![\d/-]|\.\d|,\d)")
 
 
-class DateReader:
+class DateReader(RelativeDates):
     """Finds dates in one message, relative to `today`, reading d/m/y orders per `order`."""
 
     def __init__(self, today: dt.date, order: str = "ask", past: bool = False):
@@ -130,10 +40,10 @@ class DateReader:
 
     def _yearless(self, month: int, day: int) -> dt.date | None:
         if not self.past:
-            return _next_occurrence(self.today, month, day)
+            return next_occurrence(self.today, month, day)
         for year in (self.today.year, self.today.year - 1, self.today.year - 2,
                      self.today.year - 3, self.today.year - 4):
-            found = _make(year, month, day)
+            found = make_date(year, month, day)
             if found is not None and found <= self.today:
                 return found
         return None
@@ -153,75 +63,6 @@ class DateReader:
         return _in_order(_share_years(sorted(found, key=lambda mention: mention.start)),
                          tokens)
 
-    def _shared_month(self, lower: str, tokens: list[Token], found: list[DateMention],
-                      used: set[int]) -> list[DateMention]:
-        """'from the 10th to the 24th of october', 'from 10 to 24 october': the first day
-        is in the month (and year) of the second."""
-        result = list(found)
-        for index, mention in enumerate(found):
-            if len(mention.values) != 1 or "-" in mention.text or "/" in mention.text or \
-                    not any(month_of(w, fuzzy=False) or month_of(w) for w in
-                            mention.text.replace(",", " ").split()):
-                continue
-            start = mention.first_token
-            if start < 2 or tokens[start - 1].text not in _RANGE_WORDS:
-                continue
-            day_token = tokens[start - 2]
-            previous = result[index - 1] if index > 0 else None
-            if previous is not None and previous.last_token == start - 2 and \
-                    previous.text.startswith("the ") and len(previous.values) == 1:
-                day, first = previous.value.day, previous.first_token
-                replace_at = index - 1
-            elif day_token.kind == "num" and day_token.text.isdigit() and not day_token.tail \
-                    and 1 <= int(day_token.text) <= 31 and (start - 2) not in used:
-                day, first, replace_at = int(day_token.text), start - 2, None
-            else:
-                continue
-            date = _make(mention.value.year, mention.value.month, day)
-            if date is None or date > mention.value:
-                continue
-            last = first if replace_at is None else previous.last_token
-            shared = DateMention(tokens[first].start, tokens[last].end,
-                                 lower[tokens[first].start:tokens[last].end], (date,),
-                                 mention.relative, first, last, None, None, mention.yearless)
-            if replace_at is None:
-                used.add(first)
-                result.append(shared)
-            else:
-                result[replace_at] = shared
-        return sorted(result, key=lambda m: m.start)
-
-    def _offset_before(self, lower: str, tokens: list[Token], mention: DateMention,
-                       used: set[int]) -> DateMention:
-        """'3 weeks before christmas', 'the day after new year', 'a week from monday'."""
-        index = mention.first_token
-        if index < 2 or len(mention.values) != 1:
-            return mention
-        direction = {"before": -1, "after": 1, "from": 1}.get(tokens[index - 1].text)
-        unit = {"day": 1, "days": 1, "week": 7, "weeks": 7, "fortnight": 14}.get(
-            tokens[index - 2].text)
-        if direction is None or unit is None:
-            return mention
-        if any(t.text in ("for", "stay", "staying", "spend") for t in
-               tokens[max(0, index - 5):index - 2]):
-            return mention  # "for a fortnight from the 1st of may": a stay, then its start
-        count, first = 1, index - 2
-        if index >= 3:
-            previous = tokens[index - 3]
-            if previous.kind == "num" and previous.text.isdigit() and len(previous.text) <= 3:
-                count, first = int(previous.text), index - 3
-            elif previous.text in ONES and ONES[previous.text]:
-                count, first = ONES[previous.text], index - 3
-            elif previous.text in ("a", "an", "the", "one"):
-                first = index - 3
-        if tokens[index - 1].text == "from" and count == 1 and unit == 1:
-            return mention  # "the day from ..." is not an offset
-        date = mention.value + dt.timedelta(days=direction * count * unit)
-        used.update(range(first, index))
-        return DateMention(tokens[first].start, mention.end, lower[tokens[first].start:
-                                                                   mention.end], (date,),
-                           mention.relative, first, mention.last_token, mention.fuzzy,
-                           mention.problem, mention.yearless)
 
     # -- numeric forms ---------------------------------------------------------------
 
@@ -229,7 +70,7 @@ class DateReader:
         found = []
         for match in _ISO.finditer(lower):
             year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
-            date = _make(year, month, day)
+            date = make_date(year, month, day)
             found.append(self._mention(lower, tokens, match.start(), match.end(),
                                        (date,) if date else (), problem=None if date else
                                        f"{match.group(0)} is not a date"))
@@ -262,7 +103,7 @@ class DateReader:
         year = int(year_text)
         if len(year_text) == 2:
             year += 2000
-        return _make(year, month, day)
+        return make_date(year, month, day)
 
     def _mention(self, lower: str, tokens: list[Token], start: int, end: int,
                  values: tuple, relative: bool = False, problem: str | None = None,
@@ -298,7 +139,7 @@ class DateReader:
     def _month_form(self, lower: str, tokens: list[Token], index: int) -> DateMention | None:
         """'[weekday] [the] 1st [of] May [2027]', 'May [the] 1st[,] [2027]', 'end of May'."""
         token = tokens[index]
-        day = _day_number(token) if token.kind == "num" or token.text in ORDINALS else None
+        day = day_number(token) if token.kind == "num" or token.text in ORDINALS else None
         if token.kind == "num" and not token.ordinal and token.tail:
             return None
         if day is not None:
@@ -322,11 +163,11 @@ class DateReader:
         if probe < len(tokens) and tokens[probe].text == "the":
             probe += 1
         if probe < len(tokens):
-            day = _day_number(tokens[probe])
+            day = day_number(tokens[probe])
             if day is not None and tokens[probe].kind == "num" and tokens[probe].tail:
                 day = None
             if day is not None and not (probe + 1 < len(tokens) and tokens[probe + 1].text in (
-                    ":",)) and _year_number(tokens[probe]) is None:
+                    ":",)) and year_number(tokens[probe]) is None:
                 return self._finish(lower, tokens, self._back(tokens, index), probe, month,
                                     day, month_first=True)
         # A month with no day: "end of January 2027", "beginning of March".
@@ -335,13 +176,13 @@ class DateReader:
             first = index - 1 - before[::-1].index("end" if "end" in before else (
                 "start" if "start" in before else "beginning"))
             year_token = tokens[index + 1] if index + 1 < len(tokens) else None
-            year = _year_number(year_token) if year_token else None
+            year = year_number(year_token) if year_token else None
             last = index + (1 if year else 0)
             if "end" in before:
                 day = calendar.monthrange(year or self.today.year, month[0])[1]
             else:
                 day = 1
-            date = _make(year, month[0], day) if year else self._yearless(month[0], day)
+            date = make_date(year, month[0], day) if year else self._yearless(month[0], day)
             if date is None:
                 return None
             if first > 0 and tokens[first - 1].text == "the":
@@ -369,7 +210,7 @@ class DateReader:
         probe = last + 1
         if probe < len(tokens) and tokens[probe].text == ",":
             probe += 1
-        year = _year_number(tokens[probe]) if probe < len(tokens) else None
+        year = year_number(tokens[probe]) if probe < len(tokens) else None
         if year is None and [t.text for t in tokens[probe:probe + 2]] in (
                 ["next", "year"], ["this", "year"]):
             year = self.today.year + (1 if tokens[probe].text == "next" else 0)
@@ -380,7 +221,7 @@ class DateReader:
             year, probe = 2000 + int(tokens[probe + 1].text), probe + 1  # "June 9 '27"
         if year is not None:
             last = probe
-            date = _make(year, month[0], day)
+            date = make_date(year, month[0], day)
         else:
             date = self._yearless(month[0], day)
         fuzzy = MONTHS[month[0] - 1] if month[1] else None
@@ -415,14 +256,14 @@ class DateReader:
             return None
         if self._context_month is not None and weekday is None:
             year, month = self._context_month
-            date = _make(year, month, day)
+            date = make_date(year, month, day)
             return self._span(lower, tokens, first, index, (date,) if date else (),
                               problem=None if date else f"{day} {MONTHS[month - 1]} is not "
                               "a date")
         step = -1 if self.past else 1
         year, month = self.today.year, self.today.month
         for _ in range(60):
-            date = _make(year, month, day)
+            date = make_date(year, month, day)
             if date is not None and (date <= self.today if self.past else date >= self.today) \
                     and (weekday is None or date.weekday() == weekday):
                 return self._span(lower, tokens, first, index, (date,), relative=True,
@@ -431,159 +272,6 @@ class DateReader:
             if month in (0, 13):
                 year, month = year + step, 12 if month == 0 else 1
         return None
-
-    def _relative(self, lower: str, tokens: list[Token], index: int) -> DateMention | None:
-        words = [t.text + t.tail if t.kind == "num" and t.tail else t.text
-                 for t in tokens[index:index + 6]]  # "2moro" is one word
-        today = self.today
-        simple = {"today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1,
-                  "tomorow": 1, "tommorow": 1, "tommorrow": 1, "2moro": 1, "2morrow": 1,
-                  "2morow": 1, "tmoro": 1, "tomoz": 1, "2day": 0, "yesterday": -1,
-                  "yday": -1}
-        phrases = [(["the", "day", "after", "tomorrow"], 2), (["day", "after", "tomorrow"], 2),
-                   (["the", "day", "before", "yesterday"], -2),
-                   (["day", "before", "yesterday"], -2)]
-        for phrase, days in phrases:
-            if words[:len(phrase)] == phrase:
-                return self._span(lower, tokens, index, index + len(phrase) - 1,
-                                  (today + dt.timedelta(days=days),), relative=True)
-        if words[0] in simple:
-            return self._span(lower, tokens, index, index, (today + dt.timedelta(
-                days=simple[words[0]]),), relative=True)
-        holiday = self._holiday(lower, tokens, index, words)
-        if holiday is not None:
-            return holiday
-        offset = self._offset(words)
-        if offset is not None:
-            length, date = offset
-            return self._span(lower, tokens, index, index + length - 1, (date,), relative=True)
-        return self._weekday(lower, tokens, index, words)
-
-    def _holiday(self, lower, tokens, index, words) -> DateMention | None:
-        if words[0] in ("last", "this", "next") and len(words) > 1:
-            found = self._holiday(lower, tokens, index + 1, words[1:])
-            if found is None or not found.relative or words[0] == "this":
-                return found if found is None else self._span(
-                    lower, tokens, index, found.last_token, found.values, found.relative)
-            date = found.value
-            if words[0] == "last":
-                while date >= self.today:
-                    date = _make(date.year - 1, date.month, date.day)
-            return self._span(lower, tokens, index, found.last_token, (date,), relative=True)
-        for length in (3, 2, 1):
-            if len(words) < length:
-                continue
-            phrase = " ".join(words[:length])
-            if phrase in HOLIDAYS:
-                month, day = HOLIDAYS[phrase]
-                last = index + length - 1
-                if last + 1 < len(tokens) and tokens[last + 1].text == "day" and length == 1:
-                    last += 1
-                year = _year_number(tokens[last + 1]) if last + 1 < len(tokens) else None
-                if year:
-                    last += 1
-                date = _make(year, month, day) if year else self._yearless(month, day)
-                return self._span(lower, tokens, index, last, (date,), relative=year is None,
-                                  yearless=year is None)
-        return None
-
-    def _offset(self, words: list[str]) -> tuple[int, dt.date] | None:
-        """'in 3 days', 'in a week', '10 days from now', 'a fortnight from today'."""
-        count, length = None, 0
-        start = 1 if words and words[0] == "in" else 0
-        if len(words) <= start:
-            return None
-        first = words[start]
-        if first.isdigit() and len(first) <= 3:
-            count, length = int(first), start + 1
-        elif first in ONES or first in TENS:
-            count, length = (ONES.get(first) or TENS.get(first)), start + 1
-        elif first in ("a", "an", "one"):
-            count, length = 1, start + 1
-        if count is None or length >= len(words):
-            return None
-        unit = words[length]
-        sizes = {"day": 1, "days": 1, "week": 7, "weeks": 7, "fortnight": 14,
-                 "fortnights": 14, "month": "m", "months": "m", "year": "y", "years": "y"}
-        if unit not in sizes:
-            return None
-        length += 1
-        tail = words[length:length + 2]
-        if start == 0:
-            if tail[:2] in (["from", "now"], ["from", "today"]):
-                length += 2
-            elif tail[:1] == ["time"]:
-                length += 1
-            else:
-                return None
-        size = sizes[unit]
-        today = self.today
-        if size == "m" or size == "y":
-            months = count * (12 if size == "y" else 1)
-            month_index = today.month - 1 + months
-            year, month = today.year + month_index // 12, month_index % 12 + 1
-            day = min(today.day, calendar.monthrange(year, month)[1])
-            return length, dt.date(year, month, day)
-        return length, today + dt.timedelta(days=count * size)
-
-    def _weekday(self, lower, tokens, index, words) -> DateMention | None:
-        """'next tuesday', 'this friday', 'on monday', 'tuesday next week'."""
-        modifier = None
-        first = index
-        if words[0] in ("next", "this", "coming", "last", "on") and len(words) > 1:
-            modifier, day_word = words[0], words[1]
-            if words[:2] == ["this", "coming"] and len(words) > 2:
-                modifier, day_word = "coming", words[2]
-        else:
-            day_word = words[0]
-        weekday = weekday_of(day_word) if day_word.isalpha() else None
-        if weekday is None or (day_word not in WEEKDAYS and day_word not in
-                               WEEKDAY_ABBREVIATIONS and len(day_word) < 5):
-            return None
-        if day_word.endswith("s") and day_word[:-1] in WEEKDAYS:
-            return None  # "mondays" is a habit, not a date
-        if index > 0 and (tokens[index - 1].text in ORDINALS or tokens[index - 1].ordinal):
-            return None  # "the second monday" is a recurrence, not a date
-        if modifier is None and index > 0 and tokens[index - 1].text == "the":
-            return None  # "the friday after that": which one is not said
-        following = tokens[index + 1:index + 5]
-        following = [t for t in following if t.text not in (",", "the", "of")]
-        if len(following) >= 2 and (
-                (_day_number(following[0]) and following[1].kind == "word"
-                 and month_of(following[1].text)) or
-                (following[0].kind == "word" and month_of(following[0].text)
-                 and _day_number(following[1]))):
-            return None  # "friday 11 december": the date that follows says it
-        last = index + (0 if modifier is None else (2 if words[:2] == ["this", "coming"] else 1))
-        rest = [t.text for t in tokens[last + 1:last + 3]]
-        today = self.today
-        ahead = (weekday - today.weekday()) % 7
-        upcoming = today + dt.timedelta(days=ahead)
-        if rest == ["next", "week"] or rest[:2] == ["after", "next"]:
-            week_start = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7)
-            date = week_start + dt.timedelta(days=weekday)
-            if rest[:2] == ["after", "next"]:
-                date += dt.timedelta(days=7)
-            return self._span(lower, tokens, first, last + 2, (date,), relative=True)
-        if modifier == "last" or (self.past and modifier in (None, "on") and ahead != 0):
-            # "last monday", or "I started on Monday" in a message about the past
-            behind = (today.weekday() - weekday) % 7 or 7
-            return self._span(lower, tokens, first, last, (today - dt.timedelta(days=behind),),
-                              relative=True)
-        if modifier == "next":
-            if ahead == 0:
-                return self._span(lower, tokens, first, last,
-                                  (today + dt.timedelta(days=7),), relative=True)
-            if weekday > today.weekday():
-                # Later this week: "next saturday" may mean it, or the one a week later.
-                return self._span(lower, tokens, first, last,
-                                  (upcoming, upcoming + dt.timedelta(days=7)), relative=True)
-            return self._span(lower, tokens, first, last, (upcoming,), relative=True)
-        if ahead == 0 and modifier in (None, "on"):
-            # "friday", said on a Friday: today, or a week today?
-            return self._span(lower, tokens, first, last,
-                              (upcoming, upcoming + dt.timedelta(days=7)), relative=True)
-        return self._span(lower, tokens, first, last, (upcoming,), relative=True)
 
 
 def _share_years(mentions: list[DateMention]) -> list[DateMention]:
@@ -598,9 +286,9 @@ def _share_years(mentions: list[DateMention]) -> list[DateMention]:
                 not any(month_of(word, fuzzy=False) for word in current.text.split()):
             continue
         anchor = following.value
-        date = _make(anchor.year, current.value.month, current.value.day)
+        date = make_date(anchor.year, current.value.month, current.value.day)
         if date is not None and date > anchor:
-            date = _make(anchor.year - 1, current.value.month, current.value.day)
+            date = make_date(anchor.year - 1, current.value.month, current.value.day)
         if date is not None:
             shared[index] = DateMention(current.start, current.end, current.text, (date,),
                                         False, current.first_token, current.last_token,
@@ -632,13 +320,10 @@ def _month_and_year(tokens: list[Token]) -> tuple[int, int] | None:
         if token.kind != "word":
             continue
         month = month_of(token.text, fuzzy=False)
-        year = _year_number(tokens[index + 1])
-        if month and year and not (index > 0 and _day_number(tokens[index - 1])):
+        year = year_number(tokens[index + 1])
+        if month and year and not (index > 0 and day_number(tokens[index - 1])):
             return year, month[0]
     return None
-
-
-_RANGE_WORDS = {"to", "-", "–", "until", "till", "through", "thru", "and"}
 
 
 def _in_order(mentions: list[DateMention], tokens: list[Token] | None = None
@@ -652,11 +337,11 @@ def _in_order(mentions: list[DateMention], tokens: list[Token] | None = None
         if len(first.values) != 1 or len(second.values) != 1 or first.value <= second.value:
             continue
         between = {t.text for t in (tokens or [])[first.last_token + 1:second.first_token]}
-        if tokens is not None and not (between and between <= _RANGE_WORDS | {
+        if tokens is not None and not (between and between <= RANGE_WORDS | {
                 "and", "came", "back", "returned", "got", "the", "then", ","}):
             continue  # not one range: "due on the 14th of april ... from today"
         if second.yearless:
-            moved = _make(second.value.year + 1, second.value.month, second.value.day)
+            moved = make_date(second.value.year + 1, second.value.month, second.value.day)
             if moved is not None and moved >= first.value:
                 ordered[index + 1] = DateMention(
                     second.start, second.end, second.text, (moved,), second.relative,
@@ -664,7 +349,7 @@ def _in_order(mentions: list[DateMention], tokens: list[Token] | None = None
                     second.yearless)
                 continue
         if first.yearless:
-            moved = _make(first.value.year - 1, first.value.month, first.value.day)
+            moved = make_date(first.value.year - 1, first.value.month, first.value.day)
             if moved is not None and moved <= second.value:
                 ordered[index] = DateMention(
                     first.start, first.end, first.text, (moved,), first.relative,

@@ -50,5 +50,5 @@ def node_types() -> dict[str, type[Node]]:
     return NODE_TYPES
 
 
-__all__ = ["ENTRY_POINT_GROUP", "NODE_TYPES", "Node", "NodeContext", "NodeParams",
+__all__ = ["ENTRY_POINT_GROUP", "NODE_TYPES", "Node", "NodeContext", "NodeFailure", "NodeParams",
            "load_plugins", "node_types"]
