@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from agentgate.extraction.lexicon import (CURRENCY_SYMBOLS, FRACTIONS, MONEY_SCALES,
-                                          MULTIPLIERS, ONES, SCALES, TENS, UNIT_WORDS,
-                                          VAGUE_QUANTITIES)
+from agentgate.extraction.lexicon import (CURRENCY_SYMBOLS, MONEY_SCALES, SCALES,
+                                          UNIT_WORDS, VAGUE_QUANTITIES)
+from agentgate.extraction.number_words import (NUMBER_WORDS, fraction_after, spoken_year,
+                                               word_run, word_value)
 
 MAX_DIGITS = 18
 
@@ -137,100 +138,6 @@ def fallback_readings(text: str) -> tuple[float | int, ...]:
     return ()
 
 
-def _word_value(words: list[str]) -> float | None:
-    """'three hundred and twenty thousand' → 320000; 'two and a half' → 2.5; None if not a
-    number. Fractions apply to the number before them."""
-    total, current, seen = 0.0, 0.0, False
-    index = 0
-    while index < len(words):
-        word = words[index]
-        if word in ONES:
-            if current % 10 or (current and current % 100 < 20 and current % 100):
-                return None  # "twenty five six"
-            current += ONES[word]
-            seen = True
-        elif word in TENS:
-            if current % 100:
-                return None  # "two fifty": 250, or 2.50? not said plainly enough to read
-            current += TENS[word]
-            seen = True
-        elif word in ("a", "an") and index + 1 < len(words) and (
-                words[index + 1] in MULTIPLIERS or words[index + 1] in FRACTIONS):
-            if words[index + 1] in FRACTIONS:
-                current += FRACTIONS[words[index + 1]]
-                index += 1
-                seen = True
-            else:
-                current = max(current, 1)
-                seen = True
-        elif word == "half" and not seen:
-            current, seen = 0.5, True
-            if index + 1 < len(words) and words[index + 1] in ("a", "an"):
-                index += 1
-        elif word in FRACTIONS and seen and current and index > 0 and words[index - 1] in (
-                "three", "two", "one"):
-            # "and three quarters": the count was added to current; undo it.
-            count = ONES[words[index - 1]]
-            current = current - count + count * FRACTIONS[word]
-        elif word == "hundred":
-            current = (current or 1) * 100
-            seen = True
-        elif word == "dozen":
-            current = (current or 1) * 12
-            seen = True
-        elif word in ("thousand", "million", "billion"):
-            total += (current or 1) * MULTIPLIERS[word]
-            current, seen = 0.0, True
-        elif word == "and":
-            pass
-        elif word == "point" and seen:
-            decimals = []
-            while index + 1 < len(words) and words[index + 1] in ONES and ONES[
-                    words[index + 1]] < 10:
-                index += 1
-                decimals.append(str(ONES[words[index]]))
-            if not decimals:
-                return None
-            current += float("0." + "".join(decimals))
-        else:
-            return None
-        index += 1
-    return total + current if seen else None
-
-
-_NUMBER_WORDS = set(ONES) | set(TENS) | {"hundred", "thousand", "million", "billion",
-                                          "dozen"}
-_JOINERS = {"and", "a", "an", "half", "quarter", "quarters", "point"}
-
-
-def _word_run(tokens: list[Token], index: int) -> int:
-    """End (exclusive) of the longest run of number words starting at `index`, or index."""
-    end = index
-    probe = index
-    while probe < len(tokens):
-        token = tokens[probe]
-        if token.kind == "sym" and token.text == "-" and probe > index and probe + 1 < len(
-                tokens) and tokens[probe + 1].text in ONES:
-            probe += 1
-            continue
-        if token.kind != "word":
-            break
-        if token.text == "and" and probe + 2 < len(tokens) and tokens[probe + 2].text in \
-                FRACTIONS:
-            break  # "two and three quarters": the fraction is read after the run
-        if token.text in _NUMBER_WORDS:
-            end = probe + 1
-        elif token.text in _JOINERS:
-            pass
-        elif token.text in FRACTIONS and probe > index:
-            end = probe + 1
-        else:
-            break
-        probe += 1
-    # Trailing fraction words only count with their article: "and a half".
-    return end
-
-
 def _unit_after(tokens: list[Token], index: int, symbols_before: str | None
                 ) -> tuple[str | None, str | None, bool, bool, int]:
     """(unit, unit word, scaled, money scale, index after) for what follows a number."""
@@ -316,12 +223,12 @@ def find_numbers(lower: str, tokens: list[Token], taken: set[int]) -> list[Numbe
         mention = None
         if token.kind == "num":
             mention = _digits_at(lower, tokens, index)
-        elif token.kind == "word" and (token.text in _NUMBER_WORDS or token.text in (
+        elif token.kind == "word" and (token.text in NUMBER_WORDS or token.text in (
                 "a", "an", "half") or token.text in VAGUE_QUANTITIES):
             mention = _words_at(lower, tokens, index)
-        if mention is None and token.kind == "word" and token.text in _NUMBER_WORDS:
-            end = _word_run(tokens, index)
-            if sum(t.text in _NUMBER_WORDS for t in tokens[index:end]) >= 2:
+        if mention is None and token.kind == "word" and token.text in NUMBER_WORDS:
+            end = word_run(tokens, index)
+            if sum(t.text in NUMBER_WORDS for t in tokens[index:end]) >= 2:
                 # "two fifty": number words that do not make one number
                 found.append(NumberMention(token.start, tokens[end - 1].end,
                                            lower[token.start:tokens[end - 1].end], (0,),
@@ -380,7 +287,7 @@ def _digits_at(lower: str, tokens: list[Token], index: int) -> NumberMention | N
         unit, unit_word, after = "percent", "%", after + 1
     fraction = 0.0
     if not tail and not scaled and unit is None and len(values) == 1:
-        fraction, after = _fraction_after(tokens, after)
+        fraction, after = fraction_after(tokens, after)
         if not fraction and after + 2 < len(tokens) and tokens[after].kind == "num" and \
                 tokens[after + 1].text == "/" and tokens[after + 2].kind == "num" and \
                 tokens[after].end == tokens[after + 1].start and \
@@ -435,7 +342,7 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
             return None
         return NumberMention(token.start, tokens[last].end, lower[token.start:tokens[last].end],
                              (0,), unit=unit, vague=True, first_token=index, last_token=last)
-    end = _word_run(tokens, index)
+    end = word_run(tokens, index)
     words = [t.text for t in tokens[index:end] if t.kind == "word"]
     if token.text == "half" and end == index and index + 2 < len(tokens) and tokens[
             index + 1].text in ("a", "an") and tokens[index + 2].text in SCALES and \
@@ -468,13 +375,13 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
     if end == index:
         return None
     # "and a half" after the run: "two and a half", "one and a quarter".
-    fraction, end = _fraction_after(tokens, end)
-    year = _spoken_year(words)
+    fraction, end = fraction_after(tokens, end)
+    year = spoken_year(words)
     if year is not None:
         return NumberMention(token.start, tokens[end - 1].end, lower[token.start:tokens[
             end - 1].end], (year,), spelled=True, calendar_year=True, first_token=index,
             last_token=end - 1)
-    value = _word_value(words)
+    value = word_value(words)
     if value is not None:
         value += fraction
     if value is None:
@@ -500,28 +407,3 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
     return NumberMention(start, stop, lower[start:stop], (result,), unit=unit,
                          unit_word=unit_word, scaled=scaled, money_scale=money, spelled=True,
                          next_word=next_word, first_token=first, last_token=after - 1)
-
-
-def _fraction_after(tokens: list[Token], index: int) -> tuple[float, int]:
-    """'and a half', 'and an eighth', 'and three quarters' after a number: (value, end)."""
-    words = [t.text for t in tokens[index:index + 3]]
-    if len(words) == 3 and words[0] == "and" and words[2] in FRACTIONS:
-        if words[1] in ("a", "an"):
-            return FRACTIONS[words[2]], index + 3
-        if words[1] in ONES and 0 < ONES[words[1]] < 10:
-            return ONES[words[1]] * FRACTIONS[words[2]], index + 3
-    return 0.0, index
-
-
-def _spoken_year(words: list[str]) -> int | None:
-    """'twenty twenty-nine' → 2029, 'nineteen ninety' → 1990: a year said in two halves."""
-    if len(words) < 2 or words[0] not in ("nineteen", "twenty") or "and" in words:
-        return None
-    rest = words[1:]
-    if len(rest) == 1 and (rest[0] in TENS or (rest[0] in ONES and ONES[rest[0]] >= 10)):
-        tail = TENS.get(rest[0], ONES.get(rest[0]))
-    elif len(rest) == 2 and rest[0] in TENS and rest[1] in ONES and 0 < ONES[rest[1]] < 10:
-        tail = TENS[rest[0]] + ONES[rest[1]]
-    else:
-        return None
-    return (19 if words[0] == "nineteen" else 20) * 100 + tail
