@@ -275,8 +275,15 @@ class OfflineReader(MentionFinder, Qualifier, Assigner):
             refusals.append(Refusal(profile.name, f"“{text}” holds more than one value; "
                                     "please give just one"))
             return
+        self._checked(profile, text, text, evidence, proposals, refusals)
+
+    @staticmethod
+    def _checked(profile: InputProfile, raw: str, text: str, evidence: str, proposals,
+                 refusals) -> None:
+        """Validate `raw` for the input: a proposal when it passes, a refusal with the reason
+        when it does not."""
         try:
-            value = profile.check(text)
+            value = profile.check(raw)
         except InvalidValue as exc:
             refusals.append(Refusal(profile.name, str(exc)))
             return
@@ -298,12 +305,7 @@ class OfflineReader(MentionFinder, Qualifier, Assigner):
             if len(hits) == 1:
                 proposals.append(Proposal(profile.name, hits.pop(), evidence, text, note))
                 return
-        try:
-            value = profile.check(cleaned)
-        except InvalidValue as exc:
-            refusals.append(Refusal(profile.name, str(exc)))
-            return
-        proposals.append(Proposal(profile.name, value, evidence, text))
+        self._checked(profile, cleaned, text, evidence, proposals, refusals)
 
     def _residue(self, message: Message) -> int:
         """How many words of the message no mention, filler or workflow word explains."""
