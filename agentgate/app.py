@@ -107,7 +107,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
                      run_timeout=settings.run_timeout, date_order=settings.date_order,
                      today=today, max_run_steps=settings.max_run_steps,
                      max_map_items=settings.max_map_items,
-                     max_http_bytes=settings.max_http_bytes)
+                     max_http_bytes=settings.max_http_bytes,
+                     max_answer_chars=settings.max_answer_chars)
 
     async def close_llm(app: web.Application):
         yield

@@ -61,7 +61,8 @@ async def run_once(settings: Settings, name: str, pairs: list[str],
     runtime = Runtime(llm=llm, catalog=catalog, node_timeout=settings.node_timeout,
                       run_timeout=settings.run_timeout, max_steps=settings.max_run_steps,
                       max_map_items=settings.max_map_items,
-                      max_http_bytes=settings.max_http_bytes)
+                      max_http_bytes=settings.max_http_bytes,
+                      max_answer_chars=settings.max_answer_chars)
     try:
         async for event in run_workflow(workflow, values, runtime):
             if isinstance(event, (NodeStarted, NodeFinished, NodeFailed, NodeSkipped)):

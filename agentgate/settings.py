@@ -117,6 +117,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_map_items", 1_000, "Items one `map` step may run over.", _positive_int),
     Setting("max_http_bytes", 5 * 1024 * 1024, "Largest answer an `http` step reads, in "
             "bytes.", _positive_int),
+    Setting("max_answer_chars", 1_000_000, "Longest answer one workflow run may give, in "
+            "characters.", _positive_int),
     Setting("reload_seconds", 2.0, "How often the workflows folder is checked for changed "
             "files; 0 turns reloading off.", float),
     Setting("llm_base_url", "", "Base URL of the OpenAI-compatible internal LLM that reads "
@@ -164,6 +166,7 @@ class Settings:
     max_run_steps: int = 10_000
     max_map_items: int = 1_000
     max_http_bytes: int = 5 * 1024 * 1024
+    max_answer_chars: int = 1_000_000
     reload_seconds: float = 2.0
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"

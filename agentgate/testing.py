@@ -48,6 +48,7 @@ class Values:
 class Text:
     text: str
     chunk_size: int = 8
+    chunk_delay: float = 0.0  # seconds between streamed chunks, as a real model takes
     prompt_tokens: int = 10
     completion_tokens: int = 5
 
@@ -165,7 +166,10 @@ class FakeLLM:
                 "created": int(time.time()), "model": body.get("model", self.model)}
         finish = "tool_calls" if message.get("tool_calls") else "stop"
         deltas = [{"role": "assistant", "content": ""}, *pieces]
-        for delta in deltas:
+        pause = reply.chunk_delay if isinstance(reply, Text) else 0.0
+        for index, delta in enumerate(deltas):
+            if pause and index > 1:
+                await asyncio.sleep(pause)
             await _send(response, {**base, "choices": [
                 {"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}]})
         await _send(response, {**base, "choices": [

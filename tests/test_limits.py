@@ -102,3 +102,47 @@ async def test_forms_of_a_secret_never_reach_the_user_or_the_log(tmp_path, caplo
     assert "***" in " ".join(summaries)  # the summary ran, with the value masked
     for form in forms:
         assert form not in shown and form[4:12] not in shown
+
+
+async def test_answer_pieces_waiting_for_a_slow_client_are_held_as_one():
+    from agentgate.events import AnswerDelta, NodeStarted
+    from agentgate.workflow.event_buffer import EventBuffer
+    buffer = EventBuffer(max_answer_chars=1_000_000)
+    buffer.put(NodeStarted("a", "A"))
+    for index in range(50_000):
+        buffer.put(AnswerDelta(str(index % 10)))
+    assert len(buffer) == 2  # the progress event and one joined answer
+    buffer.put(NodeStarted("b", "B"))
+    buffer.put(AnswerDelta("end"))
+    buffer.close()
+    taken = []
+    while (event := await buffer.get()) is not None:
+        taken.append(event)
+    assert [type(e).__name__ for e in taken] == ["NodeStarted", "AnswerDelta", "NodeStarted",
+                                                 "AnswerDelta"]
+    assert taken[1].text == "0123456789" * 5_000 and taken[3].text == "end"
+
+
+async def test_a_streamed_answer_past_the_limit_fails_the_run(tmp_path, monkeypatch):
+    from agentgate.workflow import nodes
+
+    class Chatty(nodes.Node):
+        type_name = "chatty"
+
+        async def run(self, context):
+            for _ in range(1_000):
+                context.stream("x" * 100)
+            return {"text": "x" * 100_000}
+
+    monkeypatch.setitem(nodes.NODE_TYPES, "chatty", Chatty)
+    workflow = flow(tmp_path, [{"id": "c", "type": "chatty"}], "c")
+    assert "".join(e.text for e in await run(workflow) if hasattr(e, "text")) == "x" * 100_000
+    with pytest.raises(RunFailed, match="longer than 50,000 characters"):
+        await run(workflow, Runtime(max_answer_chars=50_000))
+
+
+async def test_a_whole_answer_past_the_limit_fails_the_run(tmp_path):
+    workflow = flow(tmp_path, [{"id": "a", "type": "template",
+                                "template": "{{ 'y' * 20000 }}"}], "a")
+    with pytest.raises(RunFailed, match="longer than 10,000 characters"):
+        await run(workflow, Runtime(max_answer_chars=10_000))

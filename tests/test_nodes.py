@@ -235,7 +235,7 @@ async def test_llm_answer_node_streams_its_tokens(make_client, settings):
     # Every value is named, so the message is read without the LLM: its one call is the
     # `llm` node's.
     async with FakeLLM([Text("Day 1: arrive and walk the old town. Day 2: museums.",
-                                        chunk_size=6)]) as fake:
+                             chunk_size=6, chunk_delay=0.02)]) as fake:
         client = await make_client(settings.replace(llm_base_url=fake.url))
         response = await client.post("/v1/chat/completions", json={
             "model": "trip-planner", "stream": True, "messages": [{"role": "user", "content":

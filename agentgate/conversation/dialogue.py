@@ -66,11 +66,13 @@ class Deps:
     max_run_steps: int = 10_000
     max_map_items: int = 1_000
     max_http_bytes: int = 5 * 1024 * 1024
+    max_answer_chars: int = 1_000_000
 
     def runtime(self) -> Runtime:
         return Runtime(llm=self.llm, catalog=self.catalog, node_timeout=self.node_timeout,
                        run_timeout=self.run_timeout, max_steps=self.max_run_steps,
-                       max_map_items=self.max_map_items, max_http_bytes=self.max_http_bytes)
+                       max_map_items=self.max_map_items, max_http_bytes=self.max_http_bytes,
+                       max_answer_chars=self.max_answer_chars)
 
     def reader(self, workflow: Workflow) -> OfflineReader:
         return OfflineReader(workflow.profile, self.date_order)

@@ -10,8 +10,6 @@ show (fixed values redacted).
 
 from __future__ import annotations
 
-from agentgate.errors import AgentgateError
-
 import asyncio
 import html
 import json
@@ -20,8 +18,10 @@ import time
 import urllib.parse
 from typing import Any, AsyncIterator, Callable
 
+from agentgate.errors import AgentgateError
 from agentgate.events import (AnswerDelta, Event, NodeFailed, NodeFinished, NodeSkipped,
                               NodeStarted, ThinkingEnded, ThinkingStarted)
+from agentgate.workflow.event_buffer import EventBuffer
 from agentgate.workflow.graph import Graph
 from agentgate.workflow.loader import Workflow
 from agentgate.workflow.jsonpath import PathError
@@ -211,16 +211,16 @@ async def run_workflow(workflow: Workflow, values: dict[str, Any],
     """Progress events inside a thinking block, then the answer (or RunFailed)."""
     runtime = runtime or Runtime()
     started = time.monotonic()
-    queue: asyncio.Queue[Event | None] = asyncio.Queue()
+    queue = EventBuffer(runtime.max_answer_chars)
     context = _context(workflow, values, runtime)
 
     async def work() -> dict[str, dict[str, Any]]:
         try:
             async with asyncio.timeout(runtime.run_timeout):
-                return await execute(workflow.graph, context, queue.put_nowait,
-                                     lambda text: queue.put_nowait(AnswerDelta(text)))
+                return await execute(workflow.graph, context, queue.put,
+                                     lambda text: queue.put(AnswerDelta(text)))
         finally:
-            queue.put_nowait(None)
+            queue.close()
 
     task = asyncio.ensure_future(work())
     streamed = False
@@ -257,4 +257,8 @@ async def run_workflow(workflow: Workflow, values: dict[str, Any],
                         "this step was skipped, so there is no answer")
     if not streamed:
         yield ThinkingEnded(time.monotonic() - started)
-        yield AnswerDelta(answer_text(results[workflow.output]))
+        answer = answer_text(results[workflow.output])
+        if len(answer) > runtime.max_answer_chars:
+            raise RunFailed(workflow.output, workflow.graph.nodes[workflow.output].title,
+                            f"the answer is longer than {runtime.max_answer_chars:,} characters")
+        yield AnswerDelta(answer)

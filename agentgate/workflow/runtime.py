@@ -26,6 +26,7 @@ class Runtime:
     max_steps: int = 10_000        # steps one run may take, in all its maps and sub-runs
     max_map_items: int = 1_000
     max_http_bytes: int = 5 * 1024 * 1024
+    max_answer_chars: int = 1_000_000
     steps: list[int] = field(default_factory=lambda: [0])  # shared with nested runtimes
 
     def count_step(self) -> None:
@@ -47,4 +48,4 @@ class Runtime:
         """The runtime for a workflow called by a node: one level deeper, same counter."""
         return Runtime(self.llm, self.catalog, self.node_timeout, self.run_timeout,
                        self.depth + 1, self.spent, self.max_steps, self.max_map_items,
-                       self.max_http_bytes, self.steps)
+                       self.max_http_bytes, self.max_answer_chars, self.steps)
