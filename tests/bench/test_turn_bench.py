@@ -1,6 +1,7 @@
 """Server time of an offline gathering turn (run with `make bench`; prints a table).
 
-Each kind of message is sent over loopback HTTP to a real agentgate server, interleaved
+Each kind of message is sent over loopback HTTP to a real agentgate server, as the next
+turn of a conversation just opened (so its marker finds the stored state), interleaved
 with the same request to a bare aiohttp JSON handler measured in the same run; the table
 shows the medians and the time agentgate adds. Target: ≤ 2 ms at the median for a plain
 typed answer. A second table times the reader alone (read + decide + wording).
@@ -65,21 +66,23 @@ async def _measure(tmp_path) -> dict[str, tuple[float, float]]:
         runner, bare_base = await _serve(bare)
         runners.append(runner)
         async with aiohttp.ClientSession() as session:
-            histories = {}
-            for name, model, opener, _ in MESSAGES:
-                messages = []
-                if opener:
-                    messages.append({"role": "user", "content": opener})
-                    async with session.post(f"{base}/v1/chat/completions", json={
-                            "model": model, "messages": messages}) as response:
-                        reply = (await response.json())["choices"][0]["message"]["content"]
-                    messages.append({"role": "assistant", "content": reply})
-                histories[name] = messages
+
+            async def opened(model: str, opener: str | None) -> list[dict]:
+                """A new conversation's history, its marker pointing at a stored state."""
+                if opener is None:
+                    return []
+                messages = [{"role": "user", "content": opener}]
+                async with session.post(f"{base}/v1/chat/completions", json={
+                        "model": model, "messages": messages}) as response:
+                    reply = (await response.json())["choices"][0]["message"]["content"]
+                return messages + [{"role": "assistant", "content": reply}]
+
             for _ in range(ROUNDS):
                 order = list(MESSAGES)
                 random.shuffle(order)
-                for name, model, _, text in order:
-                    body = {"model": model, "messages": histories[name] + [
+                for name, model, opener, text in order:
+                    history = await opened(model, opener)
+                    body = {"model": model, "messages": history + [
                         {"role": "user", "content": text}]}
                     for target, sink in ((base, 0), (bare_base, 1)):
                         started = time.perf_counter()
