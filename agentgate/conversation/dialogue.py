@@ -15,11 +15,12 @@ import contextlib
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import AsyncIterator, Callable
 
 from agentgate.conversation import ids
-from agentgate.conversation.machine import AfterRun, Decision, decide, fit
+from agentgate.conversation.machine import (Accepted, AfterRun, Changed, Decision,
+                                            FixedRefused, Invalid, Unavailable, decide, fit)
 from agentgate.conversation.state import Record, State, owner_of
 from agentgate.conversation.store import ConversationStore
 from agentgate.events import ConversationRef, Event, Say, TurnFinished, Usage
@@ -36,7 +37,7 @@ from agentgate.workflow.runtime import Runtime
 log = logging.getLogger(__name__)
 MAX_TEXT = 20_000  # characters of a user message that are read; answers are short
 REBUILD_INLINE_CHARS = 4_000  # more history than this is rebuilt in a worker thread
-_KEEP_FROM_EARLIER = ("Accepted", "Changed", "Invalid", "FixedRefused")
+_KEEP_FROM_EARLIER = (Accepted, Changed, Invalid, FixedRefused)
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,7 @@ def fold(reader: OfflineReader, state: State, texts: list[str], workflow: Workfl
         decision = decide(decision.state, reading, workflow)
         ran = ran or decision.run
         if number < len(texts) - 1:
-            replies += [r for r in decision.replies
-                        if type(r).__name__ in _KEEP_FROM_EARLIER]
+            replies += [r for r in decision.replies if isinstance(r, _KEEP_FROM_EARLIER)]
     replies += decision.replies
     run = ran and decision.state.status == "finished"
     if run:
@@ -188,7 +188,7 @@ def _as_echoed(reader: OfflineReader, reading: Reading, reply: str,
             if found is not None:
                 proposal = found
         proposals.append(proposal)
-    return Reading(**{**reading.__dict__, "proposals": tuple(proposals)})
+    return replace(reading, proposals=tuple(proposals))
 
 
 def _echo_of(reply: str, name: str) -> str | None:
@@ -239,7 +239,7 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
                     state = state.but(status="failed")
                     continue
                 yield event
-        if rebuilt and any(type(r).__name__ == "Unavailable" for r in decision.replies):
+        if rebuilt and any(isinstance(r, Unavailable) for r in decision.replies):
             # Nothing could be rebuilt: store nothing and leave no marker, so the next
             # turn rebuilds from the whole history again instead of from an empty state.
             yield Say(text)

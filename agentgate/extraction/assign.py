@@ -12,6 +12,7 @@ from agentgate.extraction.evidence import (DURATION_CUES, Found, after_cue, conv
                                            implausibly_small, kind_phrase, unique_matching,
                                            yes_no)
 from agentgate.extraction.lexicon import FILLER
+from agentgate.extraction.message import Message
 from agentgate.extraction.profile import InputProfile
 from agentgate.extraction.reading import Choice, Proposal, Refusal, Unplaced
 from agentgate.workflow.values import InvalidValue, shown
@@ -111,8 +112,7 @@ class Assigner:
                                                                      "seconds", "hours"):
                         self._contradiction(item, asked, taken, refusals)
                     continue
-                if item.foreign or item.extra.get("calendar_year"):
-                    dropped = dropped or item.foreign
+                if item.extra.get("calendar_year"):
                     continue
                 loose.append(item)
         for home, items in options.items():
@@ -134,7 +134,8 @@ class Assigner:
             else:
                 self._propose_found(home, strong[0], "kind", proposals, refusals, choices)
             taken.add(home)
-        self._assign_dates(state, dates, asked, taken, proposals, refusals, choices, unplaced)
+        self._assign_dates(state, message, dates, asked, taken, proposals, refusals, choices,
+                           unplaced)
         self._assign_loose(state, loose, asked, taken, proposals, refusals, choices,
                            unplaced)
         return dropped
@@ -146,9 +147,7 @@ class Assigner:
         profile = self.profile.inputs[asked]
         takes, factor = profile.takes_unit(item.unit)
         if takes and factor is None:
-            target = profile.unit or "the unit asked for"
-            refusals.append(Refusal(asked, f"“{item.text}” can't be turned into an exact "
-                                    f"number of {target}; please give it in {target}"))
+            refusals.append(_inexact(profile, item))
             taken.add(asked)
         elif takes:
             value = convert(item.readings[0], factor)
@@ -159,8 +158,8 @@ class Assigner:
                                         f"{profile.unit or ''}, but {exc}".replace("  ", " ")))
                 taken.add(asked)
 
-    def _assign_dates(self, state, dates, asked, taken, proposals, refusals, choices,
-                      unplaced) -> None:
+    def _assign_dates(self, state, message, dates, asked, taken, proposals, refusals,
+                      choices, unplaced) -> None:
         free = [d for d in dates if not d.bound]
         if not free:
             return
@@ -172,13 +171,12 @@ class Assigner:
         missing = [n for n in date_inputs if n not in state.values] if gathering else []
         recent = [n for n in state.recent if n in date_inputs]
         if len(free) == 1 and self._correcting and len(recent) == 1 and \
-                asked not in date_inputs[:0] and (asked is None or recent[0] != asked) and \
-                recent[0] in state.values:
+                (asked is None or recent[0] != asked) and recent[0] in state.values:
             # "oops, I meant 2 jan": the date just given is the one corrected
             self._propose_found(recent[0], free[0], "kind", proposals, refusals, choices)
             taken.add(recent[0])
             return
-        if len(free) == 1 and len(missing) == 2 and self._implies_today(free[0]):
+        if len(free) == 1 and len(missing) == 2 and self._implies_today(message, free[0]):
             # "how many days until the 9th of feb?": the other end is today.
             today = self._today.isoformat()
             readings = free[0].readings
@@ -261,12 +259,9 @@ class Assigner:
         targets = [p.name for p in self.profile.inputs.values()
                    if p.numeric and p.name not in taken
                    and (not gathering or p.name not in state.values or p.name == asked)]
-        if not gathering:
-            targets = [p.name for p in self.profile.inputs.values()
-                       if p.numeric and p.name not in taken]
         for item in loose:
             item.homes = [h for h in item.homes if h in targets]
-        plan = unique_matching(loose, targets, asked)
+        plan = unique_matching(loose, targets)
         recent = [n for n in state.recent if n in targets]
         if plan is None and not gathering and len(loose) == 1 and len(recent) == 1 and \
                 recent[0] in loose[0].homes and self._proposing:
@@ -322,12 +317,8 @@ class Assigner:
                 return
         if not content:
             return
-        try:
-            value = profile.check(message.text.strip())
-        except InvalidValue as exc:
-            refusals.append(Refusal(asked, str(exc)))
-            return
-        proposals.append(Proposal(asked, value, "asked", message.text))
+        self._checked(profile, message.text.strip(), message.text, "asked", proposals,
+                      refusals)
 
     def _propose_found(self, name: str, item: Found, evidence: str, proposals, refusals,
                        choices) -> None:
@@ -353,10 +344,7 @@ class Assigner:
                                         f"{kind_phrase(profile)}"))
                 return
             if factor is None:
-                target = profile.unit or "the unit asked for"
-                refusals.append(Refusal(profile.name, f"“{item.text}” can't be turned into "
-                                        f"an exact number of {target}; please give it in "
-                                        f"{target}"))
+                refusals.append(_inexact(profile, item))
                 return
             if factor != 1 and item.unit != profile.unit:
                 note = f"from {item.text}"
@@ -417,24 +405,22 @@ class Assigner:
             return iso
         return moved
 
-    def _implies_today(self, item: "Found") -> bool:
+    def _implies_today(self, message: Message, item: Found) -> bool:
         """A single date in a question about time until or since it ("how many days till
         our wedding on …", "how long since 1 jan"): the other end is today. Not when the
         message names two dates ("between … and …"), and not for a day and month without a
         year when nothing says whether the last or the next one is meant."""
-        words = {text for i, text in enumerate(self._message_tokens)
+        words = {token.text for i, token in enumerate(message.tokens)
                  if not item.first <= i <= item.last}  # "3 weeks from today" is one date
         if not words & DURATION_CUES or words & {"between", "and", "from"}:
             return False
         today = self._today.isoformat()
         if any(r == today for r in item.readings) or not item.readings:
             return False
-        if not (all(r < today for r in item.readings) or all(r > today for r in
-                                                               item.readings)):
-            return False
-        return True
+        return all(r < today for r in item.readings) or all(r > today for r in
+                                                            item.readings)
 
-    def _implied_today(self, state: State, found: list[Found], proposals: list[Proposal],
+    def _implied_today(self, state: State, message: Message, proposals: list[Proposal],
                        today: dt.date) -> None:
         """'how many days since 1 jan 2026?' runs until today; 'until march 14' from today.
         Only for a workflow with two date inputs, the other one not known or given."""
@@ -442,7 +428,7 @@ class Assigner:
         if len(dates) != 2:
             return
         given = {p.input: p for p in proposals if p.input in dates}
-        if len(given) != 1 or not set(self._message_words) & DURATION_CUES:
+        if len(given) != 1 or not set(message.words) & DURATION_CUES:
             return
         (name, proposal), = given.items()
         other = dates[1] if name == dates[0] else dates[0]
@@ -454,3 +440,9 @@ class Assigner:
         if (name == dates[0] and day < now) or (name == dates[1] and day > now):
             proposals.append(Proposal(other, now, "kind", "today", "today", relative=True))
 
+
+def _inexact(profile: InputProfile, item: Found) -> Refusal:
+    """A number whose unit has no exact conversion to the input's ("3 lb" for kg)."""
+    target = profile.unit or "the unit asked for"
+    return Refusal(profile.name, f"“{item.text}” can't be turned into an exact number of "
+                   f"{target}; please give it in {target}")

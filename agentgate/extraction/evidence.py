@@ -86,9 +86,7 @@ class Found:
     relative: bool = False
     fuzzy: str | None = None
     bound: str | None = None          # input named by an alias next to it
-    evidence: str | None = None
     foreign: bool = False             # a count of something no input is about
-    strong: bool = True
     problem: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -187,7 +185,7 @@ def kind_phrase(profile: InputProfile) -> str:
 
 VALUE_NEGATIONS = {"not", "no", "never", "exclude", "excluding", "except", "apart",
                    "isn't", "isnt", "don't", "dont", "doesn't", "doesnt", "won't", "wont",
-                   "without", "except", "nor", "neither", "aren't", "arent", "wasn't",
+                   "without", "nor", "neither", "aren't", "arent", "wasn't",
                    "wasnt", "shan't", "didn't", "didnt", "cannot", "can't", "cant"}
 
 
@@ -215,10 +213,10 @@ ADDING = {"add", "adds", "adding", "another", "extra", "additional", "plus"}
 
 BUT_WORDS = {"but", "i", "we", "need", "needs", "instead", "however", "show", "me", "for",
               ",", "so", "please", "negotiated", "got", "it", "down", "to", "mine", "is", "was",
-              "ours", "our", "my", "the", "bank", "lender", "offered", "gave", "us", "me",
-              "now", "actually", "in", "the", "end", "they", "finally", "agreed", "it's",
+              "ours", "our", "my", "the", "bank", "lender", "offered", "gave", "us",
+              "now", "actually", "in", "end", "they", "finally", "agreed", "it's",
               "its", "s", "last", "year", "this", "time", "rate", "a", "better", "deal",
-              "of", "at", "for", "need", "needs", "want", "borrow", "only", "just"}
+              "of", "at", "want", "borrow", "only", "just"}
 
 
 def is_negated(message: Message, item: "Found") -> bool:
@@ -269,12 +267,12 @@ def period_word_after(message: Message, item: "Found") -> str | None:
 
 ORDINAL_IDIOMS = {"thing", "things", "time", "times", "question", "questions", "minute",
                    "try", "attempt", "step", "off", "of", "i", "we", "you", "let's", "lets",
-                   "let", "things", "night", "week", "year", "month", "day", "place",
+                   "let", "night", "week", "year", "month", "day", "place",
                    "impression", "choice", "name", "person", "hand", "resort", "chance"}
 
 
 CUES = {"make", "it", "change", "to", "switch", "about", "instead", "rather", "try", "use",
-         "want", "go", "with", "the", "a", "an", "for", "just", "only", "then", "want",
+         "want", "go", "with", "the", "a", "an", "for", "just", "only", "then",
          "need", "prefer", "like", "take", "do", "pick", "choose", "chose", "please", "would",
          "i'd", "we'd", "id", "me", "us", "show", "give", "book", "get", "have"}
 
@@ -322,7 +320,7 @@ def implausibly_small(profile: InputProfile, item: Found, value: Any) -> bool:
     return bool(examples) and 0 < value < min(min(examples) / 100, 1000)
 
 
-def unique_matching(items: list[Found], targets: list[str], asked: str | None):
+def unique_matching(items: list[Found], targets: list[str]):
     """The only way to give each loose number its own fitting input, or None."""
     if not items or len(items) > len(targets) or len(items) > 4 or len(targets) > 8:
         return None  # bounded work: with more, the user is asked
@@ -332,14 +330,7 @@ def unique_matching(items: list[Found], targets: list[str], asked: str | None):
             found.append(list(zip(items, chosen)))
             if len(found) > 1:
                 break
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1 and len(items) == len(targets):
-        # Several fits: in the order the questions are asked, if that fits.
-        in_order = list(zip(items, targets))
-        if all(name in item.homes for item, name in in_order) and asked == targets[0]:
-            return None
-    return None
+    return found[0] if len(found) == 1 else None
 
 
 def narrow(pending: Pending, proposals: list[Proposal], choices: list[Choice]):

@@ -48,11 +48,10 @@ SCALES = {"k": 1e3, "thousand": 1e3, "thousands": 1e3, "grand": 1e3, "thou": 1e3
 # Scale words that say "an amount of money" on their own.
 MONEY_SCALES = {"grand", "k", "thou"}
 
-ONES = {"zero": 0, "oh": None, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+ONES = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
         "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
         "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
         "eighteen": 18, "nineteen": 19}
-ONES.pop("oh")
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
         "seventy": 70, "eighty": 80, "ninety": 90}
 MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 1_000_000,
@@ -88,7 +87,7 @@ NO = {"no", "n", "nope", "nah", "false", "off", "f", "0", "negative", "not reall
       "no thanks", "no thank you", "don't", "dont", "without", "skip", "none", "never"}
 NEGATIONS = {"no", "not", "without", "don't", "dont", "never", "skip", "no need",
              "doesn't", "doesnt", "isn't", "isnt", "nope", "nah", "exclude", "excluding",
-             "shan't", "won't", "wont", "don't need", "dont need", "no need",
+             "shan't", "won't", "wont", "don't need", "dont need",
              "minus", "but no", "w/o", "leave out", "drop"}
 
 # Whole-message talk that carries no value.

@@ -12,6 +12,7 @@ It is deterministic, so replaying a chat's user messages rebuilds the same state
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from agentgate.conversation.state import Pending, State
 from agentgate.extraction.assign import Assigner
@@ -58,12 +59,11 @@ class OfflineReader(MentionFinder, Qualifier, Assigner):
             state = State()
         reading = self._read(state, message, today)
         if reset is not None:
-            return Reading(**{**reading.__dict__, "command": "reset"})
+            return replace(reading, command="reset")
         return reading
 
     def _read(self, state: State, message: Message, today: dt.date) -> Reading:
-        self._today, self._message_words = today, set(message.words)
-        self._message_tokens = [t.text for t in message.tokens]
+        self._today = today
         self._state_values = state.values
         self._proposing = message.proposes or message.requests
         self._correcting = bool(correction_points(message)) or bool(
@@ -114,7 +114,7 @@ class OfflineReader(MentionFinder, Qualifier, Assigner):
         dropped = self._alternatives(state, message, alternatives, ranges, asked, taken_now,
                                      proposals, refusals, choices, unplaced) or dropped
         dropped = dropped or self._negated_any
-        self._implied_today(state, found, proposals, today)
+        self._implied_today(state, message, proposals, today)
         if asked is not None and not proposals and not refusals and not choices \
                 and not unplaced and self._pending_options is None:
             self._answer_asked(state, message, asked, found, talk, proposals, refusals,
@@ -313,12 +313,8 @@ class OfflineReader(MentionFinder, Qualifier, Assigner):
         for index, token in enumerate(message.tokens):
             if not message.free(index) or token.kind == "sym":
                 continue
-            if token.text in FILLER or token.text in self.profile.vocabulary:
-                continue
-            if token.kind == "num":
+            if token.text not in FILLER and token.text not in self.profile.vocabulary:
                 count += 1
-                continue
-            count += 1
         return count
 
     def _topic(self, aliases, found, asked) -> str | None:
