@@ -141,7 +141,7 @@ def _decide(state: State, reading: Reading, workflow) -> Decision:
     if reading.unavailable:
         return Decision(state, (Unavailable(reading.unavailable),))
     if reading.command == "cancel":
-        fresh = State(started=True, asked=next(iter(missing_inputs(workflow, {})), None))
+        fresh = State(started=True, asked=workflow.profile.first_required())
         return Decision(fresh, (Cancelled(),))
     replies: list[Reply] = []
     if reading.command == "reset":

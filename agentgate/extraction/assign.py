@@ -307,13 +307,10 @@ class Assigner:
             self._text_value(profile, message.text, "asked", proposals, refusals)
             return
         if profile.kind == "enum":
-            guesses = {profile.options.prefix(w) or profile.options.fuzzy(w)
-                       for w in content} - {None}
-            if len(guesses) == 1 and len(content) <= 2:
-                word = next(w for w in content if (profile.options.prefix(w)
-                                                   or profile.options.fuzzy(w)))
-                proposals.append(Proposal(asked, guesses.pop(), "asked", word,
-                                          note=f"read “{word}”"))
+            guess = profile.options.guess(content)
+            if guess is not None:
+                option, word = guess
+                proposals.append(Proposal(asked, option, "asked", word, note=f"read “{word}”"))
                 return
         if not content:
             return

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-
+from dataclasses import replace
 
 from agentgate.extraction.lexicon import MONTH_ABBREVIATIONS, MONTHS, ORDINALS
 from agentgate.extraction.date_parts import (RANGE_WORDS, DateMention, day_number,
@@ -62,7 +62,6 @@ class DateReader(RelativeDates):
         found = self._shared_month(lower, tokens, sorted(found, key=lambda m: m.start), used)
         return _in_order(_share_years(sorted(found, key=lambda mention: mention.start)),
                          tokens)
-
 
     # -- numeric forms ---------------------------------------------------------------
 
@@ -290,9 +289,7 @@ def _share_years(mentions: list[DateMention]) -> list[DateMention]:
         if date is not None and date > anchor:
             date = make_date(anchor.year - 1, current.value.month, current.value.day)
         if date is not None:
-            shared[index] = DateMention(current.start, current.end, current.text, (date,),
-                                        False, current.first_token, current.last_token,
-                                        current.fuzzy, current.problem)
+            shared[index] = replace(current, values=(date,), relative=False, yearless=False)
     return shared
 
 
@@ -326,8 +323,7 @@ def _month_and_year(tokens: list[Token]) -> tuple[int, int] | None:
     return None
 
 
-def _in_order(mentions: list[DateMention], tokens: list[Token] | None = None
-              ) -> list[DateMention]:
+def _in_order(mentions: list[DateMention], tokens: list[Token]) -> list[DateMention]:
     """Two dates of a range read without a year keep their order: 'from halloween to
     christmas' ends the christmas after that halloween; 'left on the 3rd of november and
     came back yesterday' left in the november before."""
@@ -336,23 +332,17 @@ def _in_order(mentions: list[DateMention], tokens: list[Token] | None = None
         first, second = ordered[index], ordered[index + 1]
         if len(first.values) != 1 or len(second.values) != 1 or first.value <= second.value:
             continue
-        between = {t.text for t in (tokens or [])[first.last_token + 1:second.first_token]}
-        if tokens is not None and not (between and between <= RANGE_WORDS | {
+        between = {t.text for t in tokens[first.last_token + 1:second.first_token]}
+        if not (between and between <= RANGE_WORDS | {
                 "and", "came", "back", "returned", "got", "the", "then", ","}):
             continue  # not one range: "due on the 14th of april ... from today"
         if second.yearless:
             moved = make_date(second.value.year + 1, second.value.month, second.value.day)
             if moved is not None and moved >= first.value:
-                ordered[index + 1] = DateMention(
-                    second.start, second.end, second.text, (moved,), second.relative,
-                    second.first_token, second.last_token, second.fuzzy, second.problem,
-                    second.yearless)
+                ordered[index + 1] = replace(second, values=(moved,))
                 continue
         if first.yearless:
             moved = make_date(first.value.year - 1, first.value.month, first.value.day)
             if moved is not None and moved <= second.value:
-                ordered[index] = DateMention(
-                    first.start, first.end, first.text, (moved,), first.relative,
-                    first.first_token, first.last_token, first.fuzzy, first.problem,
-                    first.yearless)
+                ordered[index] = replace(first, values=(moved,))
     return ordered

@@ -107,10 +107,6 @@ def stems(word: str) -> list[str]:
     return stems
 
 
-def squash(name: str) -> str:
-    return "".join(c for c in name.lower() if c not in " _-")
-
-
 def value_end(text: str) -> int:
     """Where a named value ends: at a comma, semicolon, line break or ' and '."""
     cut = len(text)

@@ -97,6 +97,11 @@ class Phrases:
         return shown_as(value, profile.unit if profile else None,
                         profile.kind if profile else None)
 
+    def _every_value(self, workflow, state) -> list[tuple[str, str]]:
+        """Each input with the value a run uses (a default where none was given), shown."""
+        return [(name, self.value(workflow, name, workflow.value_of(name, state.values)))
+                for name in workflow.inputs]
+
     def say(self, replies: tuple, workflow, state) -> str:
         """The replies of a decision, in words."""
         context = self.workflow_context(workflow)
@@ -144,21 +149,14 @@ class Phrases:
                 name, workflow.inputs[name], workflow) if name else None)
         if isinstance(reply, m.TalkBack):
             return self.render("talk", kind=reply.kind)
-        if isinstance(reply, m.Confirm):
-            return self.render("confirm", workflow=context, values=[
-                (name, self.value(workflow, name, workflow.value_of(name, state.values)))
-                for name in workflow.inputs], declined=False)
-        if isinstance(reply, m.WhatToChange):
-            return self.render("confirm", workflow=context, values=[
-                (name, self.value(workflow, name, workflow.value_of(name, state.values)))
-                for name in workflow.inputs], declined=True)
+        if isinstance(reply, (m.Confirm, m.WhatToChange)):
+            return self.render("confirm", workflow=context, values=self._every_value(
+                workflow, state), declined=isinstance(reply, m.WhatToChange))
         if isinstance(reply, m.AfterRun):
-            values = [(name, self.value(workflow, name, workflow.value_of(name, state.values)))
-                      for name in workflow.inputs]
-            return self.render("finished", workflow=context, values=values,
-                               failed=reply.failed)
+            return self.render("finished", workflow=context, values=self._every_value(
+                workflow, state), failed=reply.failed)
         if isinstance(reply, m.Cancelled):
-            first = next((n for n, s in workflow.inputs.items() if s.required), None)
+            first = workflow.profile.first_required()
             return self.render("cancelled", workflow=context, input=describe_input(
                 first, workflow.inputs[first], workflow) if first else None)
         if isinstance(reply, m.LLMQuestion):

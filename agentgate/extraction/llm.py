@@ -40,10 +40,8 @@ class LLMReader:
                 self.llm.deadline())
         except LLMUnavailable as failure:
             return Reading(unavailable=failure.reason, usage=failure.usage)
-        fixed = tuple(name for name in self.workflow.fixed
-                      if self.workflow.profile.named is not None and any(
-                          self.workflow.profile.canonical.get(_squash(m.group(1))) == name
-                          for m in self.workflow.profile.named.finditer(text)))
+        labelled = {name for _, name in self.workflow.profile.names_in(text)}
+        fixed = tuple(name for name in self.workflow.fixed if name in labelled)
         action = answer.action if answer.action in ACTIONS else "none"
         command = None
         if action == "start_over":
@@ -81,6 +79,3 @@ class LLMReader:
                                    earlier=[_quoted(t) for t in earlier], message=_quoted(text))
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
-
-def _squash(name: str) -> str:
-    return "".join(c for c in name.lower() if c not in " _-")

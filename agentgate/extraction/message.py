@@ -13,10 +13,15 @@ from agentgate.extraction.lexicon import (CANCEL_PHRASES, CONFIRM_PHRASES, CORRE
 from agentgate.extraction.numbers import Token, tokenize
 
 
+def words_of(text: str) -> tuple[str, ...]:
+    """The words of a phrase (a name, an alias, an option) as the reader matches them."""
+    return tuple(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()))
+
+
 def _phrase_set(phrases) -> dict[int, set[tuple[str, ...]]]:
     by_length: dict[int, set[tuple[str, ...]]] = {}
     for phrase in phrases:
-        words = tuple(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", phrase))
+        words = words_of(phrase)
         by_length.setdefault(len(words), set()).add(words)
     return by_length
 

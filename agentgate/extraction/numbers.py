@@ -230,10 +230,8 @@ def find_numbers(lower: str, tokens: list[Token], taken: set[int]) -> list[Numbe
             end = word_run(tokens, index)
             if sum(t.text in NUMBER_WORDS for t in tokens[index:end]) >= 2:
                 # "two fifty": number words that do not make one number
-                found.append(NumberMention(token.start, tokens[end - 1].end,
-                                           lower[token.start:tokens[end - 1].end], (0,),
-                                           vague=True, spelled=True, first_token=index,
-                                           last_token=end - 1))
+                found.append(_mention(lower, tokens, index, end - 1, (0,), vague=True,
+                                      spelled=True))
                 index = end
                 continue
         if mention is None or any(i in taken for i in range(mention.first_token,
@@ -256,9 +254,7 @@ def _digits_at(lower: str, tokens: list[Token], index: int) -> NumberMention | N
     scaled = money = False
     unit, unit_word = currency, None
     if token.ordinal:
-        return NumberMention(tokens[first].start, token.end, lower[tokens[first].start:
-                                                                   token.end],
-                             values, ordinal=True, first_token=first, last_token=index)
+        return _mention(lower, tokens, first, index, values, ordinal=True)
     if tail:
         if tail in SCALES:
             scaled, money = True, tail in MONEY_SCALES
@@ -283,8 +279,7 @@ def _digits_at(lower: str, tokens: list[Token], index: int) -> NumberMention | N
         return NumberMention(token.start, tokens[after + 1].end, "time", values,
                              unit="clock", unit_word="o'clock", first_token=index,
                              last_token=after + 1)
-    if after < len(tokens) and tokens[after].text == "%" and unit is None:
-        unit, unit_word, after = "percent", "%", after + 1
+    unit, unit_word, after = _percent_after(tokens, after, unit, unit_word)
     fraction = 0.0
     if not tail and not scaled and unit is None and len(values) == 1:
         fraction, after = fraction_after(tokens, after)
@@ -304,8 +299,7 @@ def _digits_at(lower: str, tokens: list[Token], index: int) -> NumberMention | N
             more_unit, more_word, scaled, money, after = _unit_after(tokens, after, None)
             if more_unit is not None:
                 unit, unit_word = more_unit, more_word
-            if after < len(tokens) and tokens[after].text == "%" and unit is None:
-                unit, unit_word, after = "percent", "%", after + 1
+            unit, unit_word, after = _percent_after(tokens, after, unit, unit_word)
     multiplier = 1
     if scaled:
         scale_token = tail if tail in SCALES else tokens[after - 1 if unit is None else
@@ -318,13 +312,10 @@ def _digits_at(lower: str, tokens: list[Token], index: int) -> NumberMention | N
                      and first > 0 and tokens[first - 1].text in _YEAR_CUES)
     next_word = tokens[after].text if after < len(tokens) and tokens[after].kind == "word" \
         else None
-    start = tokens[first].start
     fallback = () if scaled or fraction or sign < 0 else fallback_readings(token.text)
-    return NumberMention(start, tokens[last].end, lower[start:tokens[last].end], values,
-                         unit=unit, unit_word=unit_word, scaled=scaled, money_scale=money,
-                         fallback=fallback,
-                         calendar_year=calendar_year, next_word=next_word,
-                         first_token=first, last_token=last)
+    return _mention(lower, tokens, first, last, values, unit=unit, unit_word=unit_word,
+                    scaled=scaled, money_scale=money, fallback=fallback,
+                    calendar_year=calendar_year, next_word=next_word)
 
 
 def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | None:
@@ -340,36 +331,28 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
             unit, last = UNIT_WORDS[tokens[probe].text], probe
         if unit is None:
             return None
-        return NumberMention(token.start, tokens[last].end, lower[token.start:tokens[last].end],
-                             (0,), unit=unit, vague=True, first_token=index, last_token=last)
+        return _mention(lower, tokens, index, last, (0,), unit=unit, vague=True)
     end = word_run(tokens, index)
     words = [t.text for t in tokens[index:end] if t.kind == "word"]
     if token.text == "half" and end == index and index + 2 < len(tokens) and tokens[
             index + 1].text in ("a", "an") and tokens[index + 2].text in SCALES and \
             len(tokens[index + 2].text) > 1:
         scale = tokens[index + 2].text  # "half a mil"
-        return NumberMention(token.start, tokens[index + 2].end,
-                             lower[token.start:tokens[index + 2].end],
-                             (tidy(0.5 * SCALES[scale]),), scaled=True,
-                             money_scale=scale in MONEY_SCALES, spelled=True,
-                             first_token=index, last_token=index + 2)
+        return _mention(lower, tokens, index, index + 2, (tidy(0.5 * SCALES[scale]),),
+                        scaled=True, money_scale=scale in MONEY_SCALES, spelled=True)
     if token.text == "half" and end == index and index + 2 < len(tokens) and tokens[
             index + 1].text in ("a", "an") and UNIT_WORDS.get(tokens[index + 2].text):
         unit = UNIT_WORDS[tokens[index + 2].text]
-        return NumberMention(token.start, tokens[index + 2].end,
-                             lower[token.start:tokens[index + 2].end], (0.5,), unit=unit,
-                             unit_word=tokens[index + 2].text, spelled=True,
-                             first_token=index, last_token=index + 2)
+        return _mention(lower, tokens, index, index + 2, (0.5,), unit=unit,
+                        unit_word=tokens[index + 2].text, spelled=True)
     if token.text in ("a", "an"):
         # "a week", "an hour": one of the unit.
         if end == index and index + 1 < len(tokens) and UNIT_WORDS.get(tokens[index + 1].text):
             unit = UNIT_WORDS[tokens[index + 1].text]
             if unit in ("percent", "currency", "pounds", "kg", "g", "lb", "oz"):
                 return None
-            return NumberMention(token.start, tokens[index + 1].end,
-                                 lower[token.start:tokens[index + 1].end], (1,), unit=unit,
-                                 unit_word=tokens[index + 1].text, spelled=True,
-                                 first_token=index, last_token=index + 1)
+            return _mention(lower, tokens, index, index + 1, (1,), unit=unit,
+                            unit_word=tokens[index + 1].text, spelled=True)
         if end == index:
             return None
     if end == index:
@@ -378,9 +361,8 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
     fraction, end = fraction_after(tokens, end)
     year = spoken_year(words)
     if year is not None:
-        return NumberMention(token.start, tokens[end - 1].end, lower[token.start:tokens[
-            end - 1].end], (year,), spelled=True, calendar_year=True, first_token=index,
-            last_token=end - 1)
+        return _mention(lower, tokens, index, end - 1, (year,), spelled=True,
+                        calendar_year=True)
     value = word_value(words)
     if value is not None:
         value += fraction
@@ -395,15 +377,29 @@ def _words_at(lower: str, tokens: list[Token], index: int) -> NumberMention | No
     if scaled:
         scale_index = after - 1 if unit is None or unit == currency else after - 2
         multiplier = SCALES.get(tokens[scale_index].text, 1)
-    if after < len(tokens) and tokens[after].text == "%" and unit is None:
-        unit, unit_word, after = "percent", "%", after + 1
+    unit, unit_word, after = _percent_after(tokens, after, unit, unit_word)
     try:
         result = tidy(sign * value * multiplier)
     except ValueError:
         return None
     next_word = tokens[after].text if after < len(tokens) and tokens[after].kind == "word" \
         else None
-    start, stop = tokens[first].start, tokens[after - 1].end
-    return NumberMention(start, stop, lower[start:stop], (result,), unit=unit,
-                         unit_word=unit_word, scaled=scaled, money_scale=money, spelled=True,
-                         next_word=next_word, first_token=first, last_token=after - 1)
+    return _mention(lower, tokens, first, after - 1, (result,), unit=unit,
+                    unit_word=unit_word, scaled=scaled, money_scale=money, spelled=True,
+                    next_word=next_word)
+
+
+def _mention(lower: str, tokens: list[Token], first: int, last: int,
+             values: tuple[float | int, ...], **fields) -> NumberMention:
+    """A number written from token `first` to token `last`."""
+    start, end = tokens[first].start, tokens[last].end
+    return NumberMention(start, end, lower[start:end], values, first_token=first,
+                         last_token=last, **fields)
+
+
+def _percent_after(tokens: list[Token], after: int, unit: str | None,
+                   unit_word: str | None) -> tuple[str | None, str | None, int]:
+    """A '%' right after a number that has no other unit makes it a percentage."""
+    if unit is None and after < len(tokens) and tokens[after].text == "%":
+        return "percent", "%", after + 1
+    return unit, unit_word, after

@@ -17,7 +17,7 @@ from dataclasses import replace
 from agentgate.conversation.state import Pending, State
 from agentgate.extraction.assign import Assigner
 from agentgate.extraction.dates import DateReader, month_of
-from agentgate.extraction.evidence import (correction_points, dedupe, narrow, squash,
+from agentgate.extraction.evidence import (correction_points, dedupe, narrow,
                                            strip_filler_edges, value_end, yes_no)
 from agentgate.extraction.lexicon import FILLER, ORDINALS
 from agentgate.extraction.mentions import MentionFinder
@@ -229,13 +229,9 @@ class OfflineReader(MentionFinder, Qualifier, Assigner):
         return proposals[0] if proposals else None
 
     def _named(self, state, message, today, proposals, refusals, choices, fixed) -> None:
-        pattern = self.profile.named
-        if pattern is None:
-            return
-        matches = list(pattern.finditer(message.lower))
-        for number, match in enumerate(matches):
-            name = self.profile.canonical[squash(match.group(1))]
-            end = matches[number + 1].start() if number + 1 < len(matches) else len(
+        labels = list(self.profile.names_in(message.lower))
+        for number, (match, name) in enumerate(labels):
+            end = labels[number + 1][0].start() if number + 1 < len(labels) else len(
                 message.lower)
             value_text = message.text[match.end():end]
             cut = value_end(value_text)
@@ -297,11 +293,9 @@ class OfflineReader(MentionFinder, Qualifier, Assigner):
             hits = {m.option for m in profile.options.find(sub.tokens, set())}
             note = None
             if not hits:
-                words = [w for w in sub.words if w not in FILLER]
-                guesses = {profile.options.prefix(w) or profile.options.fuzzy(w)
-                           for w in words} - {None}
-                if len(guesses) == 1 and len(words) <= 2:
-                    hits, note = guesses, f"read “{cleaned}”"
+                guess = profile.options.guess([w for w in sub.words if w not in FILLER])
+                if guess is not None:
+                    hits, note = {guess[0]}, f"read “{cleaned}”"
             if len(hits) == 1:
                 proposals.append(Proposal(profile.name, hits.pop(), evidence, text, note))
                 return

@@ -4,16 +4,13 @@ variants, weekday abbreviations, ordinals written as digits, and (on request) mi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from agentgate.extraction.lexicon import (FILLER, ORDINALS, WEEKDAY_ABBREVIATIONS, WEEKDAYS)
+from agentgate.extraction.message import words_of
 from agentgate.extraction.numbers import Token
-
-_ORDINAL_DIGITS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", 6: "6th", 7: "7th",
-                   8: "8th", 9: "9th", 10: "10th"}
 
 
 @dataclass(frozen=True)
@@ -28,10 +25,6 @@ class OptionMention:
     text: str = ""
 
 
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()))
-
-
 class OptionMatcher:
     """The options of one enum input, compiled once per workflow version."""
 
@@ -40,7 +33,7 @@ class OptionMatcher:
         self.options = [str(option) for option in options]
         self.phrases: dict[tuple[str, ...], str] = {}
         for option in self.options:
-            words = _words(option)
+            words = words_of(option)
             if not words:
                 continue
             self._add(words, option)
@@ -53,8 +46,9 @@ class OptionMatcher:
                 for short, index in WEEKDAY_ABBREVIATIONS.items():
                     if WEEKDAYS[index] == low:
                         self._add((short,), option)
-            if low in ORDINALS and ORDINALS[low] in _ORDINAL_DIGITS:
-                self._add((_ORDINAL_DIGITS[ORDINALS[low]],), option)
+            if low in ORDINALS and 1 <= ORDINALS[low] <= 10:  # "the 2nd" names "second"
+                digits = str(ORDINALS[low])
+                self._add((digits + _ordinal_suffix(digits),), option)
             if low == "last":
                 self._add(("final",), option)
         self.longest = max((len(p) for p in self.phrases), default=1)
@@ -107,8 +101,19 @@ class OptionMatcher:
             hits = [option for option, distance in best.items() if distance == nearest]
             if len(hits) == 1:  # 'tusday': tuesday is one slip away, thursday two
                 return hits[0]
-        prefixes = {o for o in self.options if len(word) >= 3 and o.lower().startswith(word)}
-        return prefixes.pop() if len(prefixes) == 1 else None
+        return self.prefix(word)
+
+    def guess(self, words: list[str]) -> tuple[str, str] | None:
+        """(option, the word naming it) when one or two words point at a single option by
+        its start or a misspelling ('thurs', 'fam', 'wensday'), else None."""
+        if len(words) > 2:
+            return None
+        named: dict[str, str] = {}
+        for word in words:
+            option = self.prefix(word) or self.fuzzy(word)
+            if option is not None:
+                named.setdefault(option, word)
+        return next(iter(named.items())) if len(named) == 1 else None
 
     def prefix(self, word: str) -> str | None:
         """The one option starting with `word` (3+ letters): 'thurs', 'fam'."""

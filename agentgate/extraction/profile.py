@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentgate.extraction.lexicon import FILLER
+from agentgate.extraction.message import words_of
 from agentgate.extraction.options import OptionMatcher
 from agentgate.extraction.units import canonical_unit, conversion, infer_unit
 from agentgate.workflow.model import QueryInput
@@ -19,8 +20,9 @@ _GENERIC = {"number", "value", "only", "of", "the", "a", "an", "to", "in", "is",
             "what", "which", "whether", "and", "or", "for", "per", "be", "it"}
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
+def squash(name: str) -> str:
+    """A name as it is looked up: 'Annual-Rate', 'annual rate' and 'annual_rate' alike."""
+    return "".join(c for c in name.lower() if c not in " _-")
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,10 @@ def _kind(spec: QueryInput, name: str) -> str:
 
 
 def _aliases(name: str, spec: QueryInput) -> tuple[tuple[str, ...], ...]:
-    found = {tuple(_words(name.replace("_", " ")))}
+    found = {words_of(name.replace("_", " "))}
     found.add((name.lower(),))
     for alias in spec.aliases:
-        words = tuple(_words(alias))
+        words = words_of(alias)
         if words:
             found.add(words)
     parts = [p for p in name.lower().split("_") if p and p not in _GENERIC]
@@ -111,20 +113,26 @@ class WorkflowProfile:
         self.longest_alias = max((len(a) for a in self.alias_phrases), default=1)
         vocabulary = set()
         for text in texts:
-            vocabulary.update(_words(text))
+            vocabulary.update(words_of(text))
         for profile in self.inputs.values():
             for alias in profile.aliases:
                 vocabulary.update(alias)
-            vocabulary.update(_words(profile.spec.description))
-            vocabulary.update(_words(profile.spec.question or ""))
+            vocabulary.update(words_of(profile.spec.description))
+            vocabulary.update(words_of(profile.spec.question or ""))
             for option in profile.spec.enum or []:
-                vocabulary.update(_words(str(option)))
+                vocabulary.update(words_of(str(option)))
         self.vocabulary = frozenset(vocabulary - FILLER)
         names = sorted([*self.inputs, *self.fixed], key=len, reverse=True)
         loose = [r"[ _-]?".join(re.escape(p) for p in n.split("_")) for n in names]
         self.named = re.compile(r"(?<![\w])(" + "|".join(loose) + r")\s*(?::|=|\bis\b)\s*",
                                 re.I) if names else None
-        self.canonical = {re.sub(r"[ _-]", "", n.lower()): n for n in names}
+        self.canonical = {squash(n): n for n in names}
+
+    def names_in(self, text: str):
+        """(match, input or fixed name) for each `name: value` label in `text`."""
+        if self.named is not None:
+            for match in self.named.finditer(text):
+                yield match, self.canonical[squash(match.group(1))]
 
     def first_required(self) -> str | None:
         return next((n for n, p in self.inputs.items() if p.required), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import replace
 
 from agentgate.extraction.lexicon import (HOLIDAYS, ONES, ORDINALS, TENS,
                                           WEEKDAY_ABBREVIATIONS, WEEKDAYS)
@@ -44,9 +45,8 @@ class RelativeDates:
             if date is None or date > mention.value:
                 continue
             last = first if replace_at is None else previous.last_token
-            shared = DateMention(tokens[first].start, tokens[last].end,
-                                 lower[tokens[first].start:tokens[last].end], (date,),
-                                 mention.relative, first, last, None, None, mention.yearless)
+            shared = self._span(lower, tokens, first, last, (date,), mention.relative,
+                                yearless=mention.yearless)
             if replace_at is None:
                 used.add(first)
                 result.append(shared)
@@ -81,10 +81,9 @@ class RelativeDates:
             return mention  # "the day from ..." is not an offset
         date = mention.value + dt.timedelta(days=direction * count * unit)
         used.update(range(first, index))
-        return DateMention(tokens[first].start, mention.end, lower[tokens[first].start:
-                                                                   mention.end], (date,),
-                           mention.relative, first, mention.last_token, mention.fuzzy,
-                           mention.problem, mention.yearless)
+        start = tokens[first].start
+        return replace(mention, start=start, text=lower[start:mention.end], values=(date,),
+                       first_token=first)
 
     def _relative(self, lower: str, tokens: list[Token], index: int) -> DateMention | None:
         words = [t.text + t.tail if t.kind == "num" and t.tail else t.text
