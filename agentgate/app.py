@@ -22,6 +22,7 @@ from agentgate.extraction.followup import Phrases
 from agentgate.llm import InternalLLM
 from agentgate.settings import Settings
 from agentgate.workflow.loader import Catalog, load_paths
+from agentgate.workflow.runtime import RunLimits
 
 API_PREFIXES = ("/v1", "/openai/v1")
 log = logging.getLogger(__name__)
@@ -103,12 +104,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     llm = llm if llm is not None else InternalLLM.from_settings(settings)
     app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
                      phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm,
-                     catalog=app[CATALOG], node_timeout=settings.node_timeout,
-                     run_timeout=settings.run_timeout, date_order=settings.date_order,
-                     today=today, max_run_steps=settings.max_run_steps,
-                     max_map_items=settings.max_map_items,
-                     max_http_bytes=settings.max_http_bytes,
-                     max_answer_chars=settings.max_answer_chars)
+                     catalog=app[CATALOG], limits=RunLimits.from_settings(settings),
+                     date_order=settings.date_order, today=today)
 
     async def close_llm(app: web.Application):
         yield

@@ -17,8 +17,6 @@ history resent, markers included) with the clock fixed, and scored:
 
 from __future__ import annotations
 
-from agentgate.errors import AgentgateError
-
 import datetime as dt
 import json
 import tempfile
@@ -30,6 +28,7 @@ from agentgate.api.render import TextRenderer
 from agentgate.conversation import ids
 from agentgate.conversation.dialogue import ChatMessage, Deps, Turn, handle_turn
 from agentgate.conversation.store import ConversationStore
+from agentgate.errors import AgentgateError
 from agentgate.events import ConversationRef
 from agentgate.extraction.followup import Phrases
 from agentgate.workflow.loader import Catalog, Workflow
@@ -117,14 +116,6 @@ def _read_file(file: Path) -> list[Conversation]:
     return found
 
 
-class _Clock:
-    def __init__(self, today: dt.date):
-        self.value = today
-
-    def __call__(self) -> dt.date:
-        return self.value
-
-
 class Player:
     """Plays conversations against one catalog, offline or with an internal LLM."""
 
@@ -135,7 +126,7 @@ class Player:
         self.count_calls = count_calls or (lambda: 0)
         self.folder = tempfile.TemporaryDirectory(prefix="agentgate-eval-")
         self.deps = Deps(store=ConversationStore(self.folder.name), phrases=phrases,
-                         llm=llm, catalog=catalog, date_order=date_order, today=_Clock(today))
+                         llm=llm, catalog=catalog, date_order=date_order, today=lambda: today)
         self.current: Step | None = None  # what the message being read means (for oracles)
         self.current_workflow: str | None = None
 

@@ -138,3 +138,10 @@ class PayloadTooLarge(ApiError):
 
 class ServerError(ApiError):
     """Something failed on our side; details go to the log, not the client."""
+
+
+class NodeFailure(AgentgateError):
+    """A step failed by design ("the service answered HTTP 404"): its message, which must
+    not hold secrets, is what the user sees. Any other exception from a node is treated as
+    a bug: logged, and shown to the user as an unexpected failure. Node plugins import it
+    from `agentgate.workflow.nodes`."""

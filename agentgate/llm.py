@@ -7,8 +7,6 @@ instructor is asked for a single attempt, so attempts never multiply: at most
 
 from __future__ import annotations
 
-from agentgate.errors import AgentgateError
-
 import asyncio
 import email.utils
 import logging
@@ -21,6 +19,7 @@ from instructor.core import InstructorError
 import openai
 from pydantic import BaseModel
 
+from agentgate.errors import AgentgateError
 from agentgate.events import Usage
 from agentgate.settings import Settings
 

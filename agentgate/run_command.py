@@ -16,7 +16,7 @@ from agentgate.llm import InternalLLM
 from agentgate.settings import Settings
 from agentgate.workflow.loader import load_paths
 from agentgate.workflow.runner import RunFailed, run_workflow
-from agentgate.workflow.runtime import Runtime
+from agentgate.workflow.runtime import RunLimits
 from agentgate.workflow.values import InvalidValue, coerce
 
 
@@ -58,11 +58,7 @@ async def run_once(settings: Settings, name: str, pairs: list[str],
             print(f"agentgate: {problem}", file=err)
         return 2
     llm = InternalLLM.from_settings(settings)
-    runtime = Runtime(llm=llm, catalog=catalog, node_timeout=settings.node_timeout,
-                      run_timeout=settings.run_timeout, max_steps=settings.max_run_steps,
-                      max_map_items=settings.max_map_items,
-                      max_http_bytes=settings.max_http_bytes,
-                      max_answer_chars=settings.max_answer_chars)
+    runtime = RunLimits.from_settings(settings).runtime(llm, catalog)
     try:
         async for event in run_workflow(workflow, values, runtime):
             if isinstance(event, (NodeStarted, NodeFinished, NodeFailed, NodeSkipped)):

@@ -6,14 +6,14 @@ The CLI's `--help`, the documentation check in the tests and `Settings.from_env`
 
 from __future__ import annotations
 
-from agentgate.errors import AgentgateError
-
 import dataclasses
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+from agentgate.errors import AgentgateError
 
 ENV_PREFIX = "AGENTGATE_"
 

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 
 from agentgate.app import create_app
-from agentgate.workflow.nodes.base import Node, NodeFailure, NodeParams
+from agentgate.workflow.nodes import Node, NodeFailure, NodeParams
 from agentgate.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

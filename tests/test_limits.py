@@ -146,3 +146,17 @@ async def test_a_whole_answer_past_the_limit_fails_the_run(tmp_path):
                                 "template": "{{ 'y' * 20000 }}"}], "a")
     with pytest.raises(RunFailed, match="longer than 10,000 characters"):
         await run(workflow, Runtime(max_answer_chars=10_000))
+
+
+def test_every_run_limit_setting_reaches_the_runtime():
+    from agentgate.settings import Settings
+    from agentgate.workflow.runtime import RunLimits
+    settings = Settings(node_timeout=7, run_timeout=70, max_run_steps=77, max_map_items=7,
+                        max_http_bytes=777, max_answer_chars=7777)
+    runtime = RunLimits.from_settings(settings).runtime()
+    assert (runtime.node_timeout, runtime.run_timeout, runtime.max_steps,
+            runtime.max_map_items, runtime.max_http_bytes, runtime.max_answer_chars) == \
+        (7, 70, 77, 7, 777, 7777)
+    nested = runtime.nested()
+    assert nested.depth == 1 and nested.steps is runtime.steps and nested.spent is \
+        runtime.spent and nested.max_answer_chars == 7777

@@ -31,7 +31,7 @@ from agentgate.extraction.reading import Reading
 from agentgate.llm import InternalLLM
 from agentgate.workflow.loader import Catalog, Workflow
 from agentgate.workflow.runner import RunFailed, run_workflow
-from agentgate.workflow.runtime import Runtime
+from agentgate.workflow.runtime import RunLimits, Runtime
 
 
 log = logging.getLogger(__name__)
@@ -60,20 +60,12 @@ class Deps:
     id_style: str = "fence"
     llm: InternalLLM | None = None
     catalog: Catalog | None = None
-    node_timeout: float = 60.0
-    run_timeout: float = 300.0
+    limits: RunLimits = field(default_factory=RunLimits)
     date_order: str = "ask"
     today: Callable[[], dt.date] = field(default=dt.date.today)
-    max_run_steps: int = 10_000
-    max_map_items: int = 1_000
-    max_http_bytes: int = 5 * 1024 * 1024
-    max_answer_chars: int = 1_000_000
 
     def runtime(self) -> Runtime:
-        return Runtime(llm=self.llm, catalog=self.catalog, node_timeout=self.node_timeout,
-                       run_timeout=self.run_timeout, max_steps=self.max_run_steps,
-                       max_map_items=self.max_map_items, max_http_bytes=self.max_http_bytes,
-                       max_answer_chars=self.max_answer_chars)
+        return self.limits.runtime(self.llm, self.catalog)
 
     def reader(self, workflow: Workflow) -> OfflineReader:
         return OfflineReader(workflow.profile, self.date_order)

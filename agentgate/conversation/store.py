@@ -116,21 +116,19 @@ class ConversationStore:
         return await asyncio.to_thread(self._sweep, max_age_seconds)
 
     def _sweep(self, max_age_seconds: float) -> int:
-        cutoff = time.time() - max_age_seconds
-        removed = 0
-        for path in self.root.glob("*/ag_*.json*"):
-            with contextlib.suppress(OSError):
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    removed += 1
+        removed = self._remove_older("*/ag_*.json*", max_age_seconds)
         self.sweep_temporary()
         return removed
 
     def sweep_temporary(self, older_than: float = TEMP_MAX_AGE) -> int:
         """Delete temporary files a crash left mid-write (they hold a full state)."""
-        cutoff = time.time() - older_than
+        return self._remove_older("*/.*.tmp", older_than)
+
+    def _remove_older(self, pattern: str, max_age_seconds: float) -> int:
+        """Delete the files matching `pattern` untouched for longer than that; how many."""
+        cutoff = time.time() - max_age_seconds
         removed = 0
-        for path in self.root.glob("*/.*.tmp"):
+        for path in self.root.glob(pattern):
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < cutoff:
                     path.unlink()

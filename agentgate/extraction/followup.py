@@ -6,8 +6,6 @@ words. Templates receive values as data, never as template source, and render in
 
 from __future__ import annotations
 
-from agentgate.errors import AgentgateError
-
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from agentgate.conversation import machine as m
+from agentgate.errors import AgentgateError
 from agentgate.workflow.model import QueryInput
 from agentgate.workflow.values import describe, shown
 

@@ -12,7 +12,7 @@ import asyncio
 from collections import deque
 
 from agentgate.events import AnswerDelta, Event
-from agentgate.workflow.nodes.base import NodeFailure
+from agentgate.errors import NodeFailure
 
 
 class EventBuffer:

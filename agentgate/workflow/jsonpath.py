@@ -9,10 +9,10 @@ The leading `$.` is optional. A missing key or position raises PathError naming 
 
 from __future__ import annotations
 
-from agentgate.errors import AgentgateError
-
 import re
 from typing import Any
+
+from agentgate.errors import AgentgateError
 
 _TOKEN = re.compile(r"\.?([A-Za-z_][\w-]*)|\[(-?\d+|\*)\]|\.?\[[\"']([^\"']+)[\"']\]")
 

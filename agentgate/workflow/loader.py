@@ -6,8 +6,6 @@ broken file never stops the others from loading.
 
 from __future__ import annotations
 
-from agentgate.errors import AgentgateError
-
 import functools
 import json
 import logging
@@ -19,6 +17,7 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
+from agentgate.errors import AgentgateError
 from agentgate.extraction.profile import WorkflowProfile
 from agentgate.workflow.model import NAME_PATTERN, EnvValue, QueryInput, WorkflowFile
 from agentgate.workflow.graph import Graph, GraphBuilder, json_path, pydantic_message
@@ -111,7 +110,7 @@ class Workflow:
 # What one workflow file may hold. Beyond these, the file is refused with a problem that
 # says which limit it broke, so no file can make loading slow or crash the loader.
 MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_DEPTH = 64
+MAX_NESTING = 64
 MAX_NODES = 2_000          # in all, sub-graphs of `map` nodes included
 MAX_STRING = 100_000       # characters of any one string (a template, a prompt)
 
@@ -152,7 +151,7 @@ def _load(path: Path, env: Mapping[str, str]) -> Workflow:
                                        f"(line {exc.lineno}, column {exc.colno})")]) from None
     except RecursionError:
         raise WorkflowInvalid([Problem(file, "$", f"not valid JSON here: nested deeper than "
-                                       f"{MAX_DEPTH} levels")]) from None
+                                       f"{MAX_NESTING} levels")]) from None
     except ValueError as exc:  # e.g. an integer literal of thousands of digits
         raise WorkflowInvalid([Problem(file, "$", f"not valid JSON here: {exc}")]) from None
     if not isinstance(raw, dict):
@@ -174,8 +173,8 @@ def _over_limits(raw: Any) -> tuple[str, str] | None:
     nodes = 0
     while stack:
         value, where, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return where, f"nested deeper than {MAX_DEPTH} levels"
+        if depth > MAX_NESTING:
+            return where, f"nested deeper than {MAX_NESTING} levels"
         if isinstance(value, dict):
             if isinstance(value.get("nodes"), list):
                 nodes += len(value["nodes"])

@@ -7,11 +7,11 @@ available; a pattern that needs them is refused when the workflow loads.
 
 from __future__ import annotations
 
-from agentgate.errors import AgentgateError
-
 import functools
 
 import re2
+
+from agentgate.errors import AgentgateError
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False

@@ -3,9 +3,11 @@ limits, and a counter of the tokens the run spends."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agentgate.errors import NodeFailure
 from agentgate.events import Usage
 
 if TYPE_CHECKING:
@@ -32,7 +34,6 @@ class Runtime:
     def count_step(self) -> None:
         self.steps[0] += 1
         if self.steps[0] > self.max_steps:
-            from agentgate.workflow.nodes.base import NodeFailure
             raise NodeFailure(f"the run took more than {self.max_steps:,} steps")
 
     def add_usage(self, usage: Any) -> None:
@@ -46,6 +47,28 @@ class Runtime:
 
     def nested(self) -> "Runtime":
         """The runtime for a workflow called by a node: one level deeper, same counter."""
-        return Runtime(self.llm, self.catalog, self.node_timeout, self.run_timeout,
-                       self.depth + 1, self.spent, self.max_steps, self.max_map_items,
-                       self.max_http_bytes, self.max_answer_chars, self.steps)
+        return dataclasses.replace(self, depth=self.depth + 1)
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """The limits every run of this server gets (AGENTGATE_NODE_TIMEOUT and the others)."""
+
+    node_timeout: float = 60.0
+    run_timeout: float = 300.0
+    max_steps: int = 10_000
+    max_map_items: int = 1_000
+    max_http_bytes: int = 5 * 1024 * 1024
+    max_answer_chars: int = 1_000_000
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "RunLimits":
+        return cls(node_timeout=settings.node_timeout, run_timeout=settings.run_timeout,
+                   max_steps=settings.max_run_steps, max_map_items=settings.max_map_items,
+                   max_http_bytes=settings.max_http_bytes,
+                   max_answer_chars=settings.max_answer_chars)
+
+    def runtime(self, llm: "InternalLLM | None" = None,
+                catalog: "Catalog | None" = None) -> Runtime:
+        """A fresh runtime for one run, with these limits."""
+        return Runtime(llm=llm, catalog=catalog, **dataclasses.asdict(self))

@@ -6,14 +6,13 @@ real `datetime.date` objects.
 
 from __future__ import annotations
 
-from agentgate.errors import AgentgateError
-
 import datetime as dt
 import json
 import math
 import re
 from typing import Any
 
+from agentgate.errors import AgentgateError
 from agentgate.extraction.dates import DateReader
 from agentgate.extraction.numbers import MAX_DIGITS, find_numbers, tidy, tokenize
 from agentgate.workflow.model import QueryInput

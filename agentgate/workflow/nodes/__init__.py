@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from importlib.metadata import entry_points
 
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
+from agentgate.errors import NodeFailure
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
 from agentgate.workflow.nodes.branch import BranchNode
 from agentgate.workflow.nodes.http import HttpNode
 from agentgate.workflow.nodes.jsondata import JsonNode

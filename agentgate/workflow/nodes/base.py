@@ -7,19 +7,12 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from agentgate.errors import AgentgateError
 from agentgate.workflow.model import NodeSpec
 from agentgate.workflow.runtime import Runtime
 from agentgate.workflow.templating import ENVIRONMENT, template_strings
 
 if TYPE_CHECKING:
     from agentgate.workflow.graph import Graph
-
-
-class NodeFailure(AgentgateError):
-    """A step failed by design ("the service answered HTTP 404"): its message, which must
-    not hold secrets, is what the user sees. Any other exception from a node is treated as
-    a bug: logged, and shown to the user as an unexpected failure."""
 
 
 class NodeParams(BaseModel):

@@ -14,8 +14,9 @@ from typing import Any, Literal
 import aiohttp
 from pydantic import Field
 
+from agentgate.errors import NodeFailure
 from agentgate.workflow import jsonpath
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
 from agentgate.workflow.nodes.jsondata import as_text
 from agentgate.workflow.templating import template_strings
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from agentgate.errors import NodeFailure
 from agentgate.workflow import jsonpath
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
 from agentgate.workflow.templating import compile_expression
 
 

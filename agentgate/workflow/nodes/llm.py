@@ -12,7 +12,8 @@ from typing import Any
 import openai
 from pydantic import Field
 
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
+from agentgate.errors import NodeFailure
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
 
 
 class LlmParams(NodeParams):

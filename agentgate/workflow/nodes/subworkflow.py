@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
-from agentgate.workflow.nodes.base import Node, NodeContext, NodeFailure, NodeParams
+from agentgate.errors import NodeFailure
+from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
 from agentgate.workflow.runtime import MAX_DEPTH
 from agentgate.workflow.templating import compile_expression
 
