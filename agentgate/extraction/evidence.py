@@ -91,6 +91,19 @@ class Found:
     extra: dict = field(default_factory=dict)
 
 
+def holder_of(values: dict[str, Any], item: Found) -> str | None:
+    """The one input whose stored value is a reading of `item` ("5.1 not 5.01": 5.01 is
+    the rate's value, so 5.1 is for the rate), or None."""
+    holders = [name for name, value in values.items() if value in item.readings]
+    return holders[0] if len(holders) == 1 else None
+
+
+def bind(item: Found, name: str) -> None:
+    """Give `item` to the input `name`, as an alias next to it would."""
+    item.bound = name
+    item.homes = list(set(item.homes) | {name})
+
+
 def convert(value: Any, factor: Any) -> Any:
     if factor in (1, None):
         return value

@@ -8,9 +8,9 @@ import datetime as dt
 
 from agentgate.conversation.state import State
 from agentgate.extraction.evidence import (ALTERNATIVE_WORDS, BUT_WORDS, Found,
-                                           ORDINAL_IDIOMS, PERIODS, SELF_CORRECTION,
-                                           correction_points, is_negated, is_relative,
-                                           period_word_after, span_text)
+                                           ORDINAL_IDIOMS, PERIODS, SELF_CORRECTION, bind,
+                                           correction_points, holder_of, is_negated,
+                                           is_relative, period_word_after, span_text)
 from agentgate.extraction.lexicon import FILLER, ORDINALS, UNIT_WORDS
 from agentgate.extraction.message import Message
 from agentgate.extraction.reading import Choice, Proposal, Refusal
@@ -35,13 +35,11 @@ class Qualifier:
             if negated_last is not None:
                 self._negated_any = True
                 # "5.1 not 5.01": the value it is not names the input the other one is for.
-                holders = [name for name, value in self._state_values.items()
-                           if value in item.readings]
+                holder = holder_of(self._state_values, item)
                 others = [f for f in found[max(0, position - 1):position + 2]
                           if f is not item and f.kind == item.kind]
-                if len(holders) == 1 and len(others) == 1 and not others[0].bound:
-                    others[0].bound = holders[0]
-                    others[0].homes = list(set(others[0].homes) | {holders[0]})
+                if holder is not None and len(others) == 1 and not others[0].bound:
+                    bind(others[0], holder)
                 continue
             if item.kind == "number" and is_relative(message, item):
                 item.foreign = True
@@ -216,11 +214,9 @@ class Qualifier:
                                                     "haha", "lol"} \
                     and first.kind in ("number", "option", "date"):
                 # "5.1 not 5.01", "85 thousand, not 85 bucks": the second is what it is not.
-                holders = [name for name, value in state.values.items()
-                           if any(value == r for r in second.readings)]
-                if len(holders) == 1:
-                    first.bound = holders[0]
-                    first.homes = list(set(first.homes) | {holders[0]})
+                holder = holder_of(state.values, second)
+                if holder is not None:
+                    bind(first, holder)
                 kept[index + 1] = None
         return [item for item in kept if item is not None]
 
