@@ -60,7 +60,7 @@ class Deps:
     id_style: str = "fence"
     llm: InternalLLM | None = None
     catalog: Catalog | None = None
-    limits: RunLimits = field(default_factory=RunLimits)
+    limits: RunLimits = field(default_factory=RunLimits.defaults)
     date_order: str = "ask"
     today: Callable[[], dt.date] = field(default=dt.date.today)
 

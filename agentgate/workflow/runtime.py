@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentgate.errors import NodeFailure
 from agentgate.events import Usage
+from agentgate.settings import Settings
 
 if TYPE_CHECKING:
     from agentgate.llm import InternalLLM
@@ -54,15 +55,19 @@ class Runtime:
 class RunLimits:
     """The limits every run of this server gets (AGENTGATE_NODE_TIMEOUT and the others)."""
 
-    node_timeout: float = 60.0
-    run_timeout: float = 300.0
-    max_steps: int = 10_000
-    max_map_items: int = 1_000
-    max_http_bytes: int = 5 * 1024 * 1024
-    max_answer_chars: int = 1_000_000
+    node_timeout: float
+    run_timeout: float
+    max_steps: int
+    max_map_items: int
+    max_http_bytes: int
+    max_answer_chars: int
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "RunLimits":
+    def defaults(cls) -> "RunLimits":
+        return cls.from_settings(Settings())
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RunLimits":
         return cls(node_timeout=settings.node_timeout, run_timeout=settings.run_timeout,
                    max_steps=settings.max_run_steps, max_map_items=settings.max_map_items,
                    max_http_bytes=settings.max_http_bytes,
