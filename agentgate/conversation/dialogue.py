@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field, replace
-from typing import AsyncIterator, Callable
+from typing import TYPE_CHECKING, AsyncIterator, Callable
 
 from agentgate.conversation import ids
 from agentgate.conversation.machine import (Accepted, AfterRun, Changed, Decision,
@@ -25,14 +25,14 @@ from agentgate.conversation.state import Record, State, owner_of
 from agentgate.conversation.store import ConversationStore
 from agentgate.events import ConversationRef, Event, Say, TurnFinished, Usage
 from agentgate.extraction.followup import Phrases
-from agentgate.extraction.llm import LLMReader
 from agentgate.extraction.offline import OfflineReader
 from agentgate.extraction.reading import Reading
-from agentgate.llm import InternalLLM
 from agentgate.workflow.loader import Catalog, Workflow
 from agentgate.workflow.runner import RunFailed, run_workflow
 from agentgate.workflow.runtime import RunLimits, Runtime
 
+if TYPE_CHECKING:
+    from agentgate.llm import InternalLLM
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 20_000  # characters of a user message that are read; answers are short
@@ -58,7 +58,7 @@ class Deps:
     store: ConversationStore
     phrases: Phrases
     id_style: str = "fence"
-    llm: InternalLLM | None = None
+    llm: "InternalLLM | None" = None
     catalog: Catalog | None = None
     limits: RunLimits = field(default_factory=RunLimits.defaults)
     date_order: str = "ask"
@@ -215,6 +215,7 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         decision, sure = fold(reader, state, history.new, workflow, today)
         usage = Usage()
         if deps.llm is not None and (not sure or unsure):
+            from agentgate.extraction.llm import LLMReader
             reading = await LLMReader(workflow, deps.llm, deps.phrases).read(
                 state, history.new, today, unsure)
             usage = reading.usage
