@@ -20,6 +20,7 @@ from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.store import ConversationStore
 from agentgate.extraction.followup import Phrases
 from agentgate.settings import Settings
+from agentgate.workflow.http_client import HttpClient
 from agentgate.workflow.loader import Catalog, load_paths
 from agentgate.workflow.runtime import RunLimits
 
@@ -109,14 +110,15 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
                      phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm,
                      catalog=app[CATALOG], limits=RunLimits.from_settings(settings),
-                     date_order=settings.date_order, today=today)
+                     date_order=settings.date_order, today=today, http=HttpClient())
 
-    async def close_llm(app: web.Application):
+    async def close_clients(app: web.Application):
         yield
+        await app[DEPS].http.close()
         if owned_llm and llm is not None:
             await llm.close()
 
-    app.cleanup_ctx.append(close_llm)
+    app.cleanup_ctx.append(close_clients)
     if llm is not None:
         for workflow in app[CATALOG].workflows.values():
             llm.prepare(workflow.extraction_model)  # now, not on a user's first turn

@@ -93,3 +93,24 @@ async def test_files_keep_tinydbs_layout(tmp_path):
     await store.save(saved)
     with TinyDB(store.path_for(saved.id)) as db:
         assert db.table("conversation").get(doc_id=1)["id"] == saved.id
+
+
+async def test_quick_steps_run_without_a_task_each(tmp_path, monkeypatch):
+    from agentgate.events import AnswerDelta, NodeFinished
+    from agentgate.workflow import runner
+
+    nodes = [{"id": "n0", "type": "template", "template": "1"}] + [
+        {"id": f"n{i}", "type": "template", "template": "{{ nodes.n%d.text | int + 1 }}" % (i - 1)}
+        for i in range(1, 50)]
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps({"name": "chain", "description": "A chain.", "nodes": nodes,
+                                "output": "n49"}))
+    workflow = load_file(path)
+    made = []
+    real = runner.asyncio.ensure_future
+    monkeypatch.setattr(runner.asyncio, "ensure_future",
+                        lambda awaitable: made.append(awaitable) or real(awaitable))
+    events = [event async for event in runner.run_workflow(workflow, {})]
+    assert "".join(e.text for e in events if isinstance(e, AnswerDelta)) == "50"
+    assert sum(isinstance(e, NodeFinished) for e in events) == 50
+    assert len(made) == 1  # the run itself; no step needed a task of its own

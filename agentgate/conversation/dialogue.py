@@ -27,6 +27,7 @@ from agentgate.events import ConversationRef, Event, Say, TurnFinished, Usage
 from agentgate.extraction.followup import Phrases
 from agentgate.extraction.offline import OfflineReader
 from agentgate.extraction.reading import Reading
+from agentgate.workflow.http_client import HttpClient
 from agentgate.workflow.loader import Catalog, Workflow
 from agentgate.workflow.runner import RunFailed, run_workflow
 from agentgate.workflow.runtime import RunLimits, Runtime
@@ -63,9 +64,10 @@ class Deps:
     limits: RunLimits = field(default_factory=RunLimits.defaults)
     date_order: str = "ask"
     today: Callable[[], dt.date] = field(default=dt.date.today)
+    http: HttpClient | None = None
 
     def runtime(self) -> Runtime:
-        return self.limits.runtime(self.llm, self.catalog)
+        return self.limits.runtime(self.llm, self.catalog, self.http)
 
     def reader(self, workflow: Workflow) -> OfflineReader:
         return OfflineReader(workflow.profile, self.date_order)

@@ -70,11 +70,11 @@ class Phrases:
         if missing:
             raise PromptsMissing(f"prompt templates missing from {folder}: "
                                  + ", ".join(f"{name}.md.j2" for name in missing))
-        for name in TEMPLATES:  # compile every template now, not on a user's first turn
-            self.env.get_template(f"{name}.md.j2")
+        # Compiled once, now: no user's turn compiles one or checks its file again.
+        self._templates = {name: self.env.get_template(f"{name}.md.j2") for name in TEMPLATES}
 
     def render(self, name: str, **context: Any) -> str:
-        return self.env.get_template(f"{name}.md.j2").render(**context).strip()
+        return self._templates[name].render(**context).strip()
 
     def describe_input(self, name: str, spec: QueryInput, workflow=None) -> dict[str, Any]:
         profile = workflow.profile.inputs.get(name) if workflow is not None else None
