@@ -20,6 +20,7 @@ from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.store import ConversationStore
 from agentgate.extraction.followup import Phrases
 from agentgate.settings import Settings
+from agentgate.warmup import warm_up
 from agentgate.workflow.http_client import HttpClient
 from agentgate.workflow.loader import Catalog, load_paths
 from agentgate.workflow.runtime import RunLimits
@@ -119,9 +120,11 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
             await llm.close()
 
     app.cleanup_ctx.append(close_clients)
-    if llm is not None:
-        for workflow in app[CATALOG].workflows.values():
-            llm.prepare(workflow.extraction_model)  # now, not on a user's first turn
+
+    async def warm(app: web.Application) -> None:
+        await warm_up(app[DEPS], app[CATALOG], settings.id_style, settings.reasoning)
+
+    app.on_startup.append(warm)
     if catalog is None and settings.reload_seconds > 0:
         app.cleanup_ctx.append(_watch_workflows)
     app.cleanup_ctx.append(_sweep_temporary_files)

@@ -175,8 +175,38 @@ class InternalLLM:
                 await asyncio.sleep(wait)
         raise LLMUnavailable(reason, usage)
 
+    async def warm_up(self, response_model: type[BaseModel]) -> None:
+        """One structured call answered in this process (no network), so that the modules
+        the SDKs import and the caches they fill on first use are ready before the first
+        turn. Best effort: a failure here only means the first turn does that work."""
+        import httpx2  # the openai SDK's HTTP library
+
+        def canned(request: httpx2.Request) -> httpx2.Response:
+            return httpx2.Response(200, json=_CANNED)
+
+        client = openai.AsyncOpenAI(
+            base_url="http://warm-up.invalid/v1", api_key="warm-up", max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(transport=httpx2.MockTransport(canned)))
+        request = self.prepare(response_model)
+        try:
+            completion = await client.chat.completions.create(
+                model=self.model, **request.arguments([{"role": "user", "content": "hi"}]))
+            await request.parse(completion)
+        except Exception as exc:  # an answer of the wrong form still warmed the path
+            log.debug("internal LLM warm-up ended with %s", type(exc).__name__)
+        finally:
+            await client.close()
+
     async def close(self) -> None:
         await self.client.close()
+
+
+_CANNED = {"id": "warm-up", "object": "chat.completion", "created": 0, "model": "warm-up",
+           "choices": [{"index": 0, "finish_reason": "stop", "message": {
+               "role": "assistant", "content": "{}", "tool_calls": [{
+                   "id": "call_warm_up", "type": "function",
+                   "function": {"name": "warm_up", "arguments": "{}"}}]}}],
+           "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}
 
 
 def _classify(error: BaseException) -> tuple[str, bool, float | None]:

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+from agentgate.appkeys import CATALOG, DEPS
 from agentgate.conversation import ids
 from agentgate.conversation.state import Record, State
 from agentgate.conversation.store import ConversationStore
@@ -114,3 +115,17 @@ async def test_quick_steps_run_without_a_task_each(tmp_path, monkeypatch):
     assert "".join(e.text for e in events if isinstance(e, AnswerDelta)) == "50"
     assert sum(isinstance(e, NodeFinished) for e in events) == 50
     assert len(made) == 1  # the run itself; no step needed a task of its own
+
+
+async def test_start_up_warms_the_first_turn_without_storing_or_calling_anything(
+        tmp_path, make_client):
+    async with FakeLLM() as fake:  # an empty script: any request to it would fail the turn
+        settings = Settings(workflows=str(WORKFLOWS), data_dir=str(tmp_path / "data"),
+                            reload_seconds=0, llm_base_url=fake.url)
+        client = await make_client(settings)
+        deps = client.server.app[DEPS]
+        assert set(deps.llm._requests) == {w.extraction_model for w in
+                                          client.server.app[CATALOG].workflows.values()}
+        assert "openai.resources.chat" in sys.modules
+        assert fake.requests == []
+    assert list((tmp_path / "data" / "conversations").iterdir()) == []
