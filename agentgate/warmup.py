@@ -24,7 +24,10 @@ ROUNDS = 2  # the interpreter specialises code that has run more than once
 
 
 async def warm_up(deps: Deps, catalog: Catalog, id_style: str, reasoning: str) -> None:
-    await asyncio.to_thread(deps.store.root.mkdir, parents=True, exist_ok=True)
+    try:
+        await asyncio.to_thread(deps.store.root.mkdir, parents=True, exist_ok=True)
+    except OSError as exc:  # each turn reports it too, in its own reply
+        log.warning("the conversation store cannot be used: %s", exc.strerror or exc)
     for workflow in list(catalog.workflows.values()) * ROUNDS:
         try:
             state = State()
