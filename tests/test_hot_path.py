@@ -129,3 +129,18 @@ async def test_start_up_warms_the_first_turn_without_storing_or_calling_anything
         assert "openai.resources.chat" in sys.modules
         assert fake.requests == []
     assert list((tmp_path / "data" / "conversations").iterdir()) == []
+
+
+async def test_a_save_starts_before_it_is_awaited(tmp_path):
+    import asyncio
+    import time
+
+    store = ConversationStore(tmp_path)
+    saved = record({"n": 1})
+    pending = store.start_save(saved)
+    deadline = time.monotonic() + 5
+    while not store.path_for(saved.id).exists() and time.monotonic() < deadline:
+        time.sleep(0.001)  # blocks the event loop: only a worker thread can write the file
+    assert store.path_for(saved.id).exists()
+    await pending
+    assert (await store.load(saved.id)) == saved

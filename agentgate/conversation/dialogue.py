@@ -222,8 +222,17 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
                 state, history.new, today, unsure)
             usage = reading.usage
             decision = decide(state, reading, workflow)
-        text = deps.phrases.say(decision.replies, workflow, decision.state)
         state = decision.state
+        keep = not (rebuilt and any(isinstance(r, Unavailable) for r in decision.replies))
+        saving = None
+        if keep and not decision.run:  # the state is final: it is written while the reply
+            turn_number = record.add(state)  # is worded
+            saving = deps.store.start_save(record)
+        try:
+            text = deps.phrases.say(decision.replies, workflow, decision.state)
+        finally:
+            if saving is not None:
+                await saving
         runtime = deps.runtime()
         if decision.run:
             if text:
@@ -234,16 +243,16 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
                     state = state.but(status="failed")
                     continue
                 yield event
-        if rebuilt and any(isinstance(r, Unavailable) for r in decision.replies):
+            turn_number = record.add(state)
+            await deps.store.save(record)
+        elif keep:
+            yield Say(text)
+        else:
             # Nothing could be rebuilt: store nothing and leave no marker, so the next
             # turn rebuilds from the whole history again instead of from an empty state.
             yield Say(text)
             yield TurnFinished(usage)
             return
-        turn_number = record.add(state)
-        await deps.store.save(record)
-        if not decision.run:
-            yield Say(text)
     yield ConversationRef(str(ids.Marker(record.id, turn_number)))
     spent = runtime.usage
     yield TurnFinished(Usage(usage.prompt_tokens + spent.prompt_tokens,

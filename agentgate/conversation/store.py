@@ -25,7 +25,7 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable
 
 from agentgate.conversation.state import Record
 
@@ -122,9 +122,19 @@ class ConversationStore:
         return record
 
     async def save(self, record: Record) -> None:
+        await self.start_save(record)
+
+    def start_save(self, record: Record) -> Awaitable[None]:
+        """Start writing `record` now, in a worker thread; awaiting the result waits until
+        it is durable (and raises what the write raised). The record must not change
+        until then."""
         stored = record.to_dict()
-        identity = await asyncio.to_thread(self._save, record)
-        self._remember(record.id, identity, stored)
+        written = asyncio.get_running_loop().run_in_executor(None, self._save, record)
+
+        async def durable() -> None:
+            self._remember(record.id, await written, stored)
+
+        return durable()
 
     def _remember(self, conversation_id: str, identity: tuple[int, int, int],
                   stored: dict[str, Any]) -> None:
