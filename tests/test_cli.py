@@ -77,7 +77,7 @@ def test_settings_from_environment_and_overrides():
 
 @pytest.mark.parametrize("env, message", [
     ({"AGENTGATE_PORT": "eighty"}, "AGENTGATE_PORT='eighty'"),
-    ({"AGENTGATE_ID_STYLE": "emoji"}, "must be one of fence, reference"),
+    ({"AGENTGATE_ID_STYLE": "emoji"}, "must be one of reference, fence"),
     ({"AGENTGATE_MAX_BODY_BYTES": "-1"}, "positive"),
 ])
 def test_bad_settings_are_reported(env, message):
