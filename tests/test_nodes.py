@@ -396,4 +396,5 @@ def test_problems_point_at_the_right_node_and_are_not_repeated(tmp_path):
     assert "$.nodes[1]: node 'fine' references unknown node 'missing'" in messages
     assert not [m for m in messages if "'broken'" in m and "type" not in m]
     assert not [m for m in messages if m.startswith("$.output")]
-    assert any(m.startswith("$.nodes[2]: node 'uses': template error") for m in messages)
+    assert any(m.startswith("$.nodes[2].summary: node 'uses': template error in `summary`")
+               for m in messages)
