@@ -1,4 +1,4 @@
-"""`agentgate serve | validate | run | eval | schema`."""
+"""`agentgate serve | validate | describe | graph | run | eval | schema`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check workflow files and report problems")
     validate.add_argument("paths", nargs="*", metavar="PATH",
                           help="files or folders (default: the workflows folder)")
+
+    describe = commands.add_parser("describe", help="show a workflow's inputs (what users "
+                                   "are asked) and steps")
+    describe.add_argument("name", help="the workflow's name")
+    describe.add_argument("--workflows", metavar="DIR",
+                          help="workflow folder (AGENTGATE_WORKFLOWS)")
+
+    graph = commands.add_parser("graph", help="print a workflow's steps as a Mermaid "
+                                "flowchart")
+    graph.add_argument("name", help="the workflow's name")
+    graph.add_argument("--workflows", metavar="DIR", help="workflow folder (AGENTGATE_WORKFLOWS)")
 
     run = commands.add_parser("run", help="run a workflow once from the terminal: progress "
                               "on stderr, the answer on stdout")
@@ -81,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings)
     if args.command == "validate":
         return _validate([Path(p) for p in args.paths] or [Path(settings.workflows)])
+    if args.command in ("describe", "graph"):
+        return _show(settings, args.name, args.command)
     if args.command == "run":
         import asyncio
 
@@ -129,13 +142,33 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
+def _show(settings: Settings, name: str, what: str) -> int:
+    from agentgate.workflow import describe, diagram
+    from agentgate.workflow.loader import load_paths
+    from agentgate.workflow.suggest import did_you_mean
+
+    catalog = load_paths([Path(settings.workflows)], quiet=True)
+    workflow = catalog.get(name)
+    if workflow is None:
+        print(f"agentgate: no workflow named {name!r} in {settings.workflows}"
+              f"{did_you_mean(name, catalog.workflows)} "
+              f"(found: {', '.join(catalog.workflows) or 'none'})", file=sys.stderr)
+        return 2
+    if what == "graph":
+        print(diagram.mermaid(workflow), end="")
+    else:
+        print(describe.text(workflow, catalog, llm_configured=bool(settings.llm_base_url)))
+    return 0
+
+
 def _validate(paths: list[Path]) -> int:
+    from agentgate.workflow.describe import count
     from agentgate.workflow.loader import load_paths
 
     catalog = load_paths(paths, quiet=True)
     for problem in catalog.problems:
         print(problem, file=sys.stderr)
     for workflow in catalog.workflows.values():
-        print(f"ok: {workflow.source} ({workflow.name}: {len(workflow.inputs)} inputs, "
-              f"{len(workflow.nodes)} nodes)")
+        print(f"ok: {workflow.source} ({workflow.name}: "
+              f"{count(len(workflow.inputs), 'input')}, {count(len(workflow.nodes), 'node')})")
     return 1 if catalog.problems else 0
