@@ -87,19 +87,28 @@ async def _expire_conversations(app: web.Application):
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def _report(app: web.Application) -> None:
+    from agentgate.startup import report
+    report(app)
+
+
 def create_app(settings: Settings, *, catalog: Catalog | None = None,
                store: ConversationStore | None = None,
                llm: InternalLLM | None = None,
-               today: Callable[[], dt.date] = dt.date.today) -> web.Application:
+               today: Callable[[], dt.date] = dt.date.today,
+               report_on_startup: bool = True) -> web.Application:
     """The whole service. `llm` defaults to the one the settings describe (None: offline);
-    `today` is the clock relative dates are read against."""
+    `today` is the clock relative dates are read against. The start-up report (workflows
+    served, problems, warnings) is logged when the app starts, unless the caller logs it
+    itself once the port is bound (`agentgate.startup.report`)."""
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[middleware.errors, middleware.cors_preflight,
                                        middleware.authenticate])
     app.on_response_prepare.append(middleware.add_cors_headers)
     app[SETTINGS] = settings
     app[LIMITS] = TurnLimits(settings.max_turns, settings.max_turns_per_key)
-    app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)])
+    app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)],
+                                                                  quiet=True)
     owned_llm = llm is None
     llm = llm if llm is not None else InternalLLM.from_settings(settings)
     app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
@@ -113,6 +122,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
             await llm.close()
 
     app.cleanup_ctx.append(close_llm)
+    if report_on_startup:
+        app.on_startup.append(_report)
     if llm is not None:
         for workflow in app[CATALOG].workflows.values():
             workflow.extraction_model  # built now, not on a user's first turn

@@ -116,24 +116,23 @@ def _serve(settings: Settings) -> int:
 
     from agentgate.app import create_app
     from agentgate.extraction.followup import PromptsMissing
+    from agentgate.startup import report
 
     if not Path(settings.workflows).is_dir():
         print(f"agentgate: the workflows folder {settings.workflows!r} does not exist "
               "(set --workflows or AGENTGATE_WORKFLOWS)", file=sys.stderr)
         return 2
     try:
-        app = create_app(settings)
+        app = create_app(settings, report_on_startup=False)
     except PromptsMissing as exc:
         print(f"agentgate: {exc} (set AGENTGATE_PROMPTS)", file=sys.stderr)
         return 2
-    log = logging.getLogger("agentgate")
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.api_keys:
-        log.warning("serving on %s without AGENTGATE_API_KEYS: anyone who can reach this "
-                    "address can use every workflow and read any conversation whose marker "
-                    "they hold; set AGENTGATE_API_KEYS (see docs/security.md)", settings.host)
-    log.info("serving %s on http://%s:%s/v1", settings.workflows, settings.host, settings.port)
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{settings.port}/v1"
     try:
-        web.run_app(app, host=settings.host, port=settings.port, print=None,
+        # run_app calls `print` once the port is bound: the report comes after that.
+        web.run_app(app, host=settings.host, port=settings.port,
+                    print=lambda _: report(app, url),
                     handler_cancellation=True, access_log_format='%a "%r" %s %b %Tfs')
     except OSError as exc:  # e.g. the port is taken
         print(f"agentgate: cannot listen on {settings.host}:{settings.port}: "

@@ -16,6 +16,7 @@ from agentgate.api.render import Piece, TextRenderer
 from agentgate.api.sse import EventStream
 from agentgate.appkeys import API_KEY, CATALOG, DEPS, LIMITS, SETTINGS
 from agentgate.conversation.dialogue import Turn, handle_turn
+from agentgate.conversation.unavailable import unavailable
 from agentgate.errors import (ApiError, InvalidRequest, ModelNotFound, RequestTimeout,
                               ServerError)
 from agentgate.events import AnswerDelta, Event, TurnFinished, Usage
@@ -65,7 +66,7 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
         log.debug("answered %s background task for %s", task, workflow.name)
         events = _single_answer(housekeeping.answer(task, workflow))
     else:
-        events = handle_turn(turn, workflow=workflow, deps=deps)
+        events = unavailable(workflow, deps) or handle_turn(turn, workflow=workflow, deps=deps)
     renderer = TextRenderer(deps.id_style, settings.reasoning)
     prompt_tokens = sum(wire.estimate_tokens(len(m.text)) for m in turn.messages)
     try:

@@ -20,7 +20,7 @@ from agentgate.workflow.values import describe, shown
 
 TEMPLATES = ("intro", "ask", "invalid", "accepted", "changed", "choice", "help", "talk",
              "confirm", "cancelled", "fixed_refused", "finished", "failed",
-             "llm_unavailable", "extract_system", "extract_user")
+             "llm_unavailable", "needs_llm", "extract_system", "extract_user")
 _SINGULAR = {"years": "year", "months": "month", "weeks": "week", "days": "day",
              "nights": "night", "hours": "hour", "minutes": "minute", "people": "person"}
 

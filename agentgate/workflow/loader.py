@@ -318,7 +318,7 @@ class Catalog:
             stamps[file] = (stat.st_mtime_ns, stat.st_size)
         if self._loaded and stamps == self._stamps:
             return False
-        self._loaded = True
+        initial, self._loaded = not self._loaded, True
         changed = [f for f in stamps if self._stamps.get(f) != stamps[f]]
         for gone in set(self._stamps) - set(stamps):
             self._good.pop(gone, None)
@@ -330,6 +330,8 @@ class Catalog:
                 self._failed.pop(file, None)
                 if file in self._stamps:
                     log.info("workflow reloaded: %s", file)
+                elif not initial:
+                    log.info("workflow added: %s", file)
             except WorkflowInvalid as exc:
                 self._failed[file] = exc.problems
                 kept = " (its last good version keeps serving)" if file in self._good else ""
