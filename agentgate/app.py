@@ -15,11 +15,13 @@ from agentgate.api import middleware
 from agentgate.api.chat import chat_completions
 from agentgate.api.models import get_model, list_models
 from agentgate.api.limits import TurnLimits
-from agentgate.appkeys import CATALOG, DEPS, LIMITS, SETTINGS
+from agentgate.api import observe
+from agentgate.appkeys import CATALOG, DEPS, LIMITS, METRICS, SETTINGS
 from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.store import ConversationStore
 from agentgate.extraction.followup import Phrases
 from agentgate.llm import InternalLLM
+from agentgate.metrics import Metrics
 from agentgate.settings import Settings
 from agentgate.workflow.loader import Catalog, load_paths
 from agentgate.workflow.runtime import RunLimits
@@ -102,9 +104,11 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     served, problems, warnings) is logged when the app starts, unless the caller logs it
     itself once the port is bound (`agentgate.startup.report`)."""
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[middleware.errors, middleware.cors_preflight,
-                                       middleware.authenticate])
+                          middlewares=[observe.observe, middleware.errors,
+                                       middleware.cors_preflight, middleware.authenticate])
     app.on_response_prepare.append(middleware.add_cors_headers)
+    app.on_response_prepare.append(observe.on_prepare)
+    app[METRICS] = Metrics()
     app[SETTINGS] = settings
     app[LIMITS] = TurnLimits(settings.max_turns, settings.max_turns_per_key)
     app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)],
@@ -122,6 +126,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
             await llm.close()
 
     app.cleanup_ctx.append(close_llm)
+    if llm is not None:
+        app[METRICS].instrument(llm)
     if report_on_startup:
         app.on_startup.append(_report)
     if llm is not None:
@@ -134,6 +140,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
         app.cleanup_ctx.append(_expire_conversations)
     app.router.add_get("/", health)
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", observe.metrics_page)
     for prefix in API_PREFIXES:
         app.router.add_get(f"{prefix}/models", list_models)
         app.router.add_get(f"{prefix}/models/{{model:.+}}", get_model)

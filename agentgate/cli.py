@@ -81,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"agentgate: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from agentgate.logs import configure
+    configure(settings.log_level, settings.log_format)
     # instructor logs each failed call with the provider's error text; agentgate logs its
     # own one-line summary of every failed attempt instead.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
@@ -133,7 +133,7 @@ def _serve(settings: Settings) -> int:
         # run_app calls `print` once the port is bound: the report comes after that.
         web.run_app(app, host=settings.host, port=settings.port,
                     print=lambda _: report(app, url),
-                    handler_cancellation=True, access_log_format='%a "%r" %s %b %Tfs')
+                    handler_cancellation=True, access_log_format='%a "%r" %s %b %Tfs %{X-Request-Id}o')
     except OSError as exc:  # e.g. the port is taken
         print(f"agentgate: cannot listen on {settings.host}:{settings.port}: "
               f"{exc.strerror or exc}", file=sys.stderr)

@@ -102,6 +102,9 @@ SETTINGS: tuple[Setting, ...] = (
             _positive_int),
     Setting("log_level", "info", "Logging level: debug, info, warning or error.",
             _choice("debug", "info", "warning", "error")),
+    Setting("log_format", "text", "Log output: `text` (one plain line per record) or `json` "
+            "(one JSON object per line, with the request id and a tag of the conversation).",
+            _choice("text", "json")),
     Setting("reasoning", "tags", "How workflow progress is shown: `tags` (a <thinking> block "
             "in the content, works everywhere), `reasoning_content` (a separate field that "
             "some clients show as reasoning) or `none`.",
@@ -159,6 +162,7 @@ class Settings:
     max_turns: int = 256
     max_turns_per_key: int = 32
     log_level: str = "info"
+    log_format: str = "text"
     reasoning: str = "tags"
     heartbeat_seconds: float = 15.0
     cors_origins: tuple[str, ...] = ()
