@@ -16,10 +16,10 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from agentgate import logs
+from agentgate.appkeys import METRICS
 from agentgate.conversation import ids
 from agentgate.events import (ConversationRef, Event, NodeFailed, NodeFinished,
                               ThinkingEnded, ThinkingStarted, TurnFinished)
-from agentgate.appkeys import METRICS
 from agentgate.metrics import Metrics
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
