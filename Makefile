@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench eval validate schema clean
+.PHONY: help install run shell test bench eval validate schema clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,7 +19,13 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP) ## create .venv and install agentgate with its test tools
 
 run: $(STAMP) ## serve workflows/ on http://127.0.0.1:8000/v1 (settings: AGENTGATE_*)
-	$(BIN)/agentgate serve
+	@echo "The agentgate command is $(BIN)/agentgate: run '. $(BIN)/activate' (or 'make shell')"
+	@echo "to have it on the PATH, e.g. for 'agentgate validate' or 'agentgate describe NAME'."
+	@$(BIN)/agentgate serve
+
+shell: $(STAMP) ## start a shell with .venv active, so the agentgate command is on the PATH
+	@echo "agentgate is on the PATH in this shell; type 'exit' to leave it."
+	@VIRTUAL_ENV="$(CURDIR)/$(VENV)" PATH="$(CURDIR)/$(BIN):$$PATH" $${SHELL:-/bin/sh}
 
 test: $(STAMP) ## run the test suite
 	$(BIN)/python -m pytest -q
@@ -30,8 +36,8 @@ bench: $(STAMP) ## run the benchmarks in tests/bench (ratios, not a pass/fail ga
 eval: $(STAMP) ## score the reader on tests/conversations (AGENTGATE_LLM_BASE_URL: with that LLM)
 	$(BIN)/agentgate eval tests/conversations $(ARGS)
 
-validate: $(STAMP) ## check the workflow files
-	$(BIN)/agentgate validate
+validate: $(STAMP) ## check the workflow files (or ARGS='path/to/file.json')
+	@$(BIN)/agentgate validate $(ARGS)
 
 schema: $(STAMP) ## print the JSON Schema of workflow files
 	@$(BIN)/agentgate schema

@@ -15,10 +15,12 @@ from agentgate.api import middleware
 from agentgate.api.chat import chat_completions
 from agentgate.api.models import get_model, list_models
 from agentgate.api.limits import TurnLimits
-from agentgate.appkeys import CATALOG, DEPS, LIMITS, SETTINGS
+from agentgate.api import observe
+from agentgate.appkeys import CATALOG, DEPS, LIMITS, METRICS, SETTINGS
 from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.store import ConversationStore
 from agentgate.extraction.followup import Phrases
+from agentgate.metrics import Metrics
 from agentgate.settings import Settings
 from agentgate.warmup import warm_up
 from agentgate.workflow.http_client import HttpClient
@@ -91,19 +93,30 @@ async def _expire_conversations(app: web.Application):
     await asyncio.gather(task, return_exceptions=True)
 
 
+async def _report(app: web.Application) -> None:
+    from agentgate.startup import report
+    report(app)
+
+
 def create_app(settings: Settings, *, catalog: Catalog | None = None,
                store: ConversationStore | None = None,
                llm: "InternalLLM | None" = None,
-               today: Callable[[], dt.date] = dt.date.today) -> web.Application:
+               today: Callable[[], dt.date] = dt.date.today,
+               report_on_startup: bool = True) -> web.Application:
     """The whole service. `llm` defaults to the one the settings describe (None: offline);
-    `today` is the clock relative dates are read against."""
+    `today` is the clock relative dates are read against. The start-up report (workflows
+    served, problems, warnings) is logged when the app starts, unless the caller logs it
+    itself once the port is bound (`agentgate.startup.report`)."""
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[middleware.errors, middleware.cors_preflight,
-                                       middleware.authenticate])
+                          middlewares=[observe.observe, middleware.errors,
+                                       middleware.cors_preflight, middleware.authenticate])
     app.on_response_prepare.append(middleware.add_cors_headers)
+    app.on_response_prepare.append(observe.on_prepare)
+    app[METRICS] = Metrics()
     app[SETTINGS] = settings
     app[LIMITS] = TurnLimits(settings.max_turns, settings.max_turns_per_key)
-    app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)])
+    app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)],
+                                                                  quiet=True)
     owned_llm = llm is None
     if llm is None and settings.llm_base_url:
         from agentgate.llm import InternalLLM  # imported only when one is configured
@@ -120,6 +133,10 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
             await llm.close()
 
     app.cleanup_ctx.append(close_clients)
+    if llm is not None:
+        app[METRICS].instrument(llm)
+    if report_on_startup:
+        app.on_startup.append(_report)
 
     async def warm(app: web.Application) -> None:
         await warm_up(app[DEPS], app[CATALOG], settings.id_style, settings.reasoning)
@@ -132,6 +149,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
         app.cleanup_ctx.append(_expire_conversations)
     app.router.add_get("/", health)
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", observe.metrics_page)
     for prefix in API_PREFIXES:
         app.router.add_get(f"{prefix}/models", list_models)
         app.router.add_get(f"{prefix}/models/{{model:.+}}", get_model)

@@ -1,4 +1,4 @@
-"""`agentgate serve | validate | run | eval | schema`."""
+"""`agentgate serve | validate | describe | graph | run | eval | schema`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,17 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", metavar="PATH",
                           help="files or folders (default: the workflows folder)")
 
+    describe = commands.add_parser("describe", help="show a workflow's inputs (what users "
+                                   "are asked) and steps")
+    describe.add_argument("name", help="the workflow's name")
+    describe.add_argument("--workflows", metavar="DIR",
+                          help="workflow folder (AGENTGATE_WORKFLOWS)")
+
+    graph = commands.add_parser("graph", help="print a workflow's steps as a Mermaid "
+                                "flowchart")
+    graph.add_argument("name", help="the workflow's name")
+    graph.add_argument("--workflows", metavar="DIR", help="workflow folder (AGENTGATE_WORKFLOWS)")
+
     run = commands.add_parser("run", help="run a workflow once from the terminal: progress "
                               "on stderr, the answer on stdout")
     run.add_argument("name", help="the workflow's name")
@@ -70,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"agentgate: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from agentgate.logs import configure
+    configure(settings.log_level, settings.log_format)
     # instructor logs each failed call with the provider's error text; agentgate logs its
     # own one-line summary of every failed attempt instead.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
@@ -81,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings)
     if args.command == "validate":
         return _validate([Path(p) for p in args.paths] or [Path(settings.workflows)])
+    if args.command in ("describe", "graph"):
+        return _show(settings, args.name, args.command)
     if args.command == "run":
         import asyncio
 
@@ -103,25 +116,24 @@ def _serve(settings: Settings) -> int:
 
     from agentgate.app import create_app
     from agentgate.extraction.followup import PromptsMissing
+    from agentgate.startup import report
 
     if not Path(settings.workflows).is_dir():
         print(f"agentgate: the workflows folder {settings.workflows!r} does not exist "
               "(set --workflows or AGENTGATE_WORKFLOWS)", file=sys.stderr)
         return 2
     try:
-        app = create_app(settings)
+        app = create_app(settings, report_on_startup=False)
     except PromptsMissing as exc:
         print(f"agentgate: {exc} (set AGENTGATE_PROMPTS)", file=sys.stderr)
         return 2
-    log = logging.getLogger("agentgate")
-    if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.api_keys:
-        log.warning("serving on %s without AGENTGATE_API_KEYS: anyone who can reach this "
-                    "address can use every workflow and read any conversation whose marker "
-                    "they hold; set AGENTGATE_API_KEYS (see docs/security.md)", settings.host)
-    log.info("serving %s on http://%s:%s/v1", settings.workflows, settings.host, settings.port)
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{settings.port}/v1"
     try:
-        web.run_app(app, host=settings.host, port=settings.port, print=None,
-                    handler_cancellation=True, access_log_format='%a "%r" %s %b %Tfs')
+        # run_app calls `print` once the port is bound: the report comes after that.
+        web.run_app(app, host=settings.host, port=settings.port,
+                    print=lambda _: report(app, url),
+                    handler_cancellation=True, access_log_format='%a "%r" %s %b %Tfs %{X-Request-Id}o')
     except OSError as exc:  # e.g. the port is taken
         print(f"agentgate: cannot listen on {settings.host}:{settings.port}: "
               f"{exc.strerror or exc}", file=sys.stderr)
@@ -129,13 +141,33 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
+def _show(settings: Settings, name: str, what: str) -> int:
+    from agentgate.workflow import describe, diagram
+    from agentgate.workflow.loader import load_paths
+    from agentgate.workflow.suggest import did_you_mean
+
+    catalog = load_paths([Path(settings.workflows)], quiet=True)
+    workflow = catalog.get(name)
+    if workflow is None:
+        print(f"agentgate: no workflow named {name!r} in {settings.workflows}"
+              f"{did_you_mean(name, catalog.workflows)} "
+              f"(found: {', '.join(catalog.workflows) or 'none'})", file=sys.stderr)
+        return 2
+    if what == "graph":
+        print(diagram.mermaid(workflow), end="")
+    else:
+        print(describe.text(workflow, catalog, llm_configured=bool(settings.llm_base_url)))
+    return 0
+
+
 def _validate(paths: list[Path]) -> int:
+    from agentgate.workflow.describe import count
     from agentgate.workflow.loader import load_paths
 
     catalog = load_paths(paths, quiet=True)
     for problem in catalog.problems:
         print(problem, file=sys.stderr)
     for workflow in catalog.workflows.values():
-        print(f"ok: {workflow.source} ({workflow.name}: {len(workflow.inputs)} inputs, "
-              f"{len(workflow.nodes)} nodes)")
+        print(f"ok: {workflow.source} ({workflow.name}: "
+              f"{count(len(workflow.inputs), 'input')}, {count(len(workflow.nodes), 'node')})")
     return 1 if catalog.problems else 0

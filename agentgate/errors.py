@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentgate.events import Usage
+
 
 class AgentgateError(Exception):
     """Base of every error agentgate raises on purpose."""
@@ -145,3 +147,12 @@ class NodeFailure(AgentgateError):
     not hold secrets, is what the user sees. Any other exception from a node is treated as
     a bug: logged, and shown to the user as an unexpected failure. Node plugins import it
     from `agentgate.workflow.nodes`."""
+
+
+class LLMUnavailable(AgentgateError):
+    """The internal LLM gave no usable answer in time; `reason` is safe to show users."""
+
+    def __init__(self, reason: str, usage: Usage | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.usage = usage or Usage()

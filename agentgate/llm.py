@@ -28,7 +28,7 @@ from instructor.v2.core.response_model import prepare_response_model
 import openai
 from pydantic import BaseModel, ValidationError
 
-from agentgate.errors import AgentgateError
+from agentgate.errors import LLMUnavailable
 from agentgate.events import Usage
 from agentgate.settings import Settings
 
@@ -38,15 +38,6 @@ T = TypeVar("T", bound=BaseModel)
 MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON,
          "json_schema": instructor.Mode.JSON_SCHEMA, "md_json": instructor.Mode.MD_JSON}
 _PROBE = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
-
-
-class LLMUnavailable(AgentgateError):
-    """The internal LLM gave no usable answer in time; `reason` is safe to show users."""
-
-    def __init__(self, reason: str, usage: Usage | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.usage = usage or Usage()
 
 
 @dataclass

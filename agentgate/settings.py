@@ -81,9 +81,10 @@ SETTINGS: tuple[Setting, ...] = (
             "front end (for Open WebUI with ENABLE_FORWARD_USER_INFO_HEADERS: "
             "X-OpenWebUI-User-Id). When set, a conversation belongs to that user as well as "
             "to the API key. Empty: conversations belong to the API key only."),
-    Setting("id_style", "fence", "How the conversation ID is written into replies: `fence` "
-            "(a small labelled code block) or `reference` (a hidden Markdown link reference).",
-            _choice("fence", "reference")),
+    Setting("id_style", "reference", "How the conversation ID is written into replies: "
+            "`reference` (a hidden Markdown link reference) or `fence` (a small labelled code "
+            "block that chat interfaces show). Both are always read back.",
+            _choice("reference", "fence")),
     Setting("date_order", "ask", "How a date like 5/6/2027 is read: `ask` (ask the user "
             "which is meant), `dmy` (5 June) or `mdy` (May 6). Dates where one reading is "
             "impossible, like 20/11/2027, are always read.", _choice("ask", "dmy", "mdy")),
@@ -101,6 +102,9 @@ SETTINGS: tuple[Setting, ...] = (
             _positive_int),
     Setting("log_level", "info", "Logging level: debug, info, warning or error.",
             _choice("debug", "info", "warning", "error")),
+    Setting("log_format", "text", "Log output: `text` (one plain line per record) or `json` "
+            "(one JSON object per line, with the request id and a tag of the conversation).",
+            _choice("text", "json")),
     Setting("reasoning", "tags", "How workflow progress is shown: `tags` (a <thinking> block "
             "in the content, works everywhere), `reasoning_content` (a separate field that "
             "some clients show as reasoning) or `none`.",
@@ -150,7 +154,7 @@ class Settings:
     prompts: str = field(default_factory=_bundled_prompts)
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     user_header: str = ""
-    id_style: str = "fence"
+    id_style: str = "reference"
     date_order: str = "ask"
     retention_days: float = 30.0
     max_body_bytes: int = 4 * 1024 * 1024
@@ -158,6 +162,7 @@ class Settings:
     max_turns: int = 256
     max_turns_per_key: int = 32
     log_level: str = "info"
+    log_format: str = "text"
     reasoning: str = "tags"
     heartbeat_seconds: float = 15.0
     cors_origins: tuple[str, ...] = ()

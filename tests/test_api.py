@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import json
+import re
 
 import pytest
 
@@ -77,12 +78,16 @@ async def test_streamed_reply_wire_format(client, openai_schema, include_usage):
     assert "How much do you want to borrow?" in reply_text(chunks)
 
 
-async def test_the_marker_arrives_in_one_chunk(client):
+@pytest.mark.parametrize("style, whole", [
+    ("reference", r'\[agentgate-conversation\]: # "ag_[A-Za-z0-9]{22}\.1"\n$'),
+    ("fence", r"```agentgate-conversation\nag_[A-Za-z0-9]{22}\.1\n```\n$")],
+    ids=["reference", "fence"])
+async def test_the_marker_arrives_in_one_chunk(make_client, settings, style, whole):
+    client = await make_client(settings.replace(id_style=style))
     response = await client.post(CHAT, json={**HELLO, "stream": True})
     pieces = [e["choices"][0]["delta"].get("content", "") for e in sse_events(await response.text())
               if isinstance(e, dict) and e.get("choices")]
-    assert any("```agentgate-conversation\nag_" in piece and piece.rstrip().endswith("```")
-               for piece in pieces)
+    assert sum(bool(re.search(whole, piece)) for piece in pieces) == 1
 
 
 async def test_thinking_block_closed_and_secret_redacted_when_a_node_fails(

@@ -45,6 +45,41 @@ def test_schema_accepts_bundled_workflows_and_rejects_broken_ones(capsys):
         assert list(validator.iter_errors(bad)), name
 
 
+def _schema_errors(document: dict) -> list[tuple[list, str]]:
+    from agentgate.workflow.schema import workflow_schema
+    validator = Draft202012Validator(workflow_schema())
+    return [(list(e.absolute_path), e.message) for e in validator.iter_errors(document)]
+
+
+def test_schema_reports_the_wrong_field_of_a_node_by_its_type():
+    errors = _schema_errors({"nodes": [{"id": "a", "type": "template", "template": "x",
+                                        "titel": "T"}], "output": "a"})
+    assert errors == [(["nodes", 0], "Additional properties are not allowed ('titel' was "
+                                     "unexpected)")]
+    errors = _schema_errors({"nodes": [{"id": "a", "type": "branch", "condition": "true",
+                                        "then": ["a"], "temperature": 1}], "output": "a"})
+    assert errors == [(["nodes", 0], "Additional properties are not allowed ('temperature' "
+                                     "was unexpected)")]
+
+
+def test_schema_reports_an_unknown_node_type_on_the_type():
+    [(path, message)] = _schema_errors({"nodes": [{"id": "a", "type": "templte"}],
+                                        "output": "a"})
+    assert path == ["nodes", 0, "type"] and message.startswith("'templte' is not one of")
+
+
+def test_schema_checks_the_nodes_inside_a_map():
+    inner = {"id": "b", "type": "template", "templat": "x"}
+    errors = _schema_errors({"nodes": [{"id": "a", "type": "map", "items": "[1]",
+                                        "output": "b", "nodes": [inner]}], "output": "a"})
+    assert (["nodes", 0, "nodes", 0], "'template' is a required property") in errors
+    assert (["nodes", 0, "nodes", 0], "Additional properties are not allowed ('templat' was "
+                                      "unexpected)") in errors
+    inner = {"id": "b", "type": "template", "template": "{{ item }}"}
+    assert _schema_errors({"nodes": [{"id": "a", "type": "map", "items": "[1]",
+                                      "output": "b", "nodes": [inner]}], "output": "a"}) == []
+
+
 def test_module_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "agentgate", "--version"],
                             capture_output=True, text=True, timeout=60)
@@ -77,7 +112,7 @@ def test_settings_from_environment_and_overrides():
 
 @pytest.mark.parametrize("env, message", [
     ({"AGENTGATE_PORT": "eighty"}, "AGENTGATE_PORT='eighty'"),
-    ({"AGENTGATE_ID_STYLE": "emoji"}, "must be one of fence, reference"),
+    ({"AGENTGATE_ID_STYLE": "emoji"}, "must be one of reference, fence"),
     ({"AGENTGATE_MAX_BODY_BYTES": "-1"}, "positive"),
 ])
 def test_bad_settings_are_reported(env, message):

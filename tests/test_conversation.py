@@ -25,7 +25,7 @@ async def test_three_turns_gather_then_answer(client):
     answer = await chat.say("30 years")
     assert LOAN_ANSWER in answer
     assert answer.index("<thinking>") < answer.index("</thinking>") < answer.index(LOAN_ANSWER)
-    assert answer.index(LOAN_ANSWER) < answer.index("```agentgate-conversation")
+    assert answer.index(LOAN_ANSWER) < answer.index("[agentgate-conversation]: #")
     assert len({marker_of(m["content"]).conversation for m in chat.messages
                 if m["role"] == "assistant"}) == 1
 
@@ -178,13 +178,30 @@ async def test_marker_of_another_workflow_starts_fresh(client):
     assert marker_of(reply).conversation != marker_of(chat.messages[1]["content"]).conversation
 
 
-async def test_hidden_reference_marker_style(make_client, settings):
-    client = await make_client(settings.replace(id_style="reference"))
+async def test_hidden_reference_marker_is_the_default(client):
     chat = Chat(client, "loan-calculator")
     reply = await chat.say("hi")
     assert re.search(r'\n\n\[agentgate-conversation\]: # "ag_[A-Za-z0-9]{22}\.1"\n$', reply)
     assert "```" not in reply
     assert "interest rate" in await chat.say("300000")
+
+
+async def test_fenced_marker_style_is_written_and_read(make_client, settings):
+    client = await make_client(settings.replace(id_style="fence"))
+    chat = Chat(client, "loan-calculator")
+    reply = await chat.say("hi")
+    assert re.search(r"\n\n```agentgate-conversation\nag_[A-Za-z0-9]{22}\.1\n```\n$", reply)
+    assert "interest rate" in await chat.say("300000")
+
+
+async def test_a_conversation_continues_across_a_change_of_style(make_client, settings, tmp_path):
+    fenced = await make_client(settings.replace(id_style="fence"))
+    chat = Chat(fenced, "loan-calculator")
+    first = marker_of(await chat.say("hi"))
+    chat.client = await make_client(settings)
+    reply = await chat.say("300000")
+    assert "interest rate" in reply and "```" not in reply
+    assert marker_of(reply).conversation == first.conversation
 
 
 async def test_streamed_and_unstreamed_turns_mix(client):

@@ -44,3 +44,41 @@ async def test_reference_example_workflow_loads_and_runs(tmp_path):
     events = [event async for event in run_workflow(workflow, values)]
     assert events[-1].text.strip()
     json.loads(blocks[0])
+
+
+def _headings(text: str) -> set[str]:
+    """GitHub's anchors for the headings of a Markdown text (fenced code left out)."""
+    kept, fence = [], None
+    for line in text.splitlines():
+        opening = re.match(r"^(`{3,}|~{3,})", line)
+        if opening and (fence is None or opening.group(1).startswith(fence)):
+            fence = None if fence else opening.group(1)
+            continue
+        if fence is None:
+            kept.append(line)
+    return {re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+            for title in re.findall(r"^#{1,6}\s+(.*)$", "\n".join(kept), re.M)}
+
+
+def test_every_link_to_a_section_finds_it():
+    pages = [ROOT / "README.md", *DOCS.glob("*.md")]
+    anchors = {path.resolve(): _headings(path.read_text()) for path in pages}
+    broken = []
+    for path in pages:
+        for target, anchor in re.findall(r"\]\(([\w./-]*)#([\w-]+)\)", path.read_text()):
+            page = (path.parent / target).resolve() if target else path.resolve()
+            if anchor not in anchors.get(page, set()):
+                broken.append(f"{path.name}: {target}#{anchor}")
+    assert not broken
+
+
+async def test_the_quickstart_reply_has_the_fields_the_server_sends(client):
+    blocks = re.findall(r"```json\n(\{\n  \"id\": \"chatcmpl-.*?)```",
+                        (DOCS / "quickstart.md").read_text(), re.S)
+    assert len(blocks) == 1
+    shown = json.loads(blocks[0])
+    sent = await (await client.post("/v1/chat/completions", json={
+        "model": "loan-calculator", "messages": [{"role": "user", "content": "Hi"}]})).json()
+    assert set(shown) == set(sent)
+    assert set(shown["choices"][0]) == set(sent["choices"][0])
+    assert set(shown["choices"][0]["message"]) == set(sent["choices"][0]["message"])

@@ -65,8 +65,8 @@ async def test_invalid_values_are_reasked_with_the_reason(chat, fake):
     fake.add(answer(reply="When do you travel?", destination="Rome", budget=-5,
                     style="spaceship"))
     reply = await chat.say("Rome, minus five dollars, by spaceship")
-    assert "**budget**: you gave -5, but it must be at least 1" in reply
-    assert "**style**: you gave spaceship, but 'spaceship' is not one of" in reply
+    assert "I couldn't use that for **budget**: it must be at least 1." in reply
+    assert "I couldn't use that for **style**: 'spaceship' is not one of" in reply
     assert "When do you travel?" not in reply
     assert "What is the total budget in US dollars?" in reply
     assert len(fake.requests) == 1

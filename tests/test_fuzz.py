@@ -64,6 +64,8 @@ def from_schema(schema: dict, defs: dict | None = None, depth: int = 0) -> st.Se
     for key in ("anyOf", "oneOf"):
         if key in schema:
             return st.one_of([from_schema(part, defs, depth) for part in schema[key]])
+    if "allOf" in schema and all("then" in part for part in schema["allOf"]):  # by `type`
+        return st.one_of([from_schema(part["then"], defs, depth) for part in schema["allOf"]])
     if "enum" in schema:
         return st.sampled_from(schema["enum"]) | JSON
     kind = schema.get("type")

@@ -30,8 +30,10 @@ def test_bundled_workflows_load(path: Path):
 @pytest.mark.parametrize("name, expected", [
     ("cycle.json", ["$.nodes: nodes form a cycle: a -> c -> b -> a"]),
     ("unknown-node-reference.json",
-     ["$.nodes[0]: node 'answer' references unknown node 'sumary'"]),
-    ("unknown-node-type.json", ["$.nodes[0].type: unknown node type 'templat' (known: branch, http, json, llm, map, template, workflow)"]),
+     ["$.nodes[0]: node 'answer' references unknown node 'sumary' (did you mean 'summary'?)"]),
+    ("unknown-node-type.json", ["$.nodes[0].type: unknown node type 'templat' (did you mean "
+                                "'template'?) (known: branch, http, json, llm, map, template, "
+                                "workflow)"]),
     ("missing-parameter.json", ["$.nodes[0].template: required field is missing",
                                 "$.nodes[0].text: unknown field"]),
     ("undeclared-input.json", ["$.nodes[0]: node 'answer' references undeclared input 'town'",
@@ -39,10 +41,12 @@ def test_bundled_workflows_load(path: Path):
                                "'units'"]),
     ("missing-env.json", ["$.fixed.token: environment variable AGENTGATE_TEST_SURELY_UNSET is "
                           "not set and no default is given"]),
-    ("bad-output.json", ["$.output: names no node: 'answr' (nodes: answer)"]),
-    ("template-syntax.json", ["$.nodes[0]: node 'answer': template error on line 1"]),
+    ("bad-output.json", ["$.output: names no node: 'answr' (did you mean 'answer'?) "
+                         "(nodes: answer)"]),
+    ("template-syntax.json", ["$.nodes[0].template: node 'answer': template error in "
+                              "`template` at line 1, column 7: Expected an expression"]),
     ("not-json.json", ["$: not valid JSON"]),
-    ("unknown-field.json", ["$.nodez: unknown field"]),
+    ("unknown-field.json", ["$.nodez: unknown field (did you mean 'nodes'?)"]),
     ("unknown-after.json", ["$.nodes[0].after: node 'answer' waits for unknown node 'ghost'"]),
     ("bad-input.json", ["$.inputs.age: `minimum` must be a number for integer inputs",
                         "$.inputs.colour.type: Input should be",

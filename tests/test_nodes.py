@@ -254,9 +254,12 @@ async def test_llm_answer_node_streams_its_tokens(make_client, settings):
     assert sent.messages[0]["role"] == "system"
 
 
-async def test_llm_node_without_a_model_says_what_to_set(client):
-    reply = await Chat(client, "trip-planner").say("destination: Rome, days: 2, budget: 500")
-    assert "needs a language model" in reply and "AGENTGATE_LLM_BASE_URL" in reply
+async def test_llm_node_without_a_model_says_what_to_set():
+    workflow = load_file(WORKFLOWS / "trip-planner.json")
+    with pytest.raises(RunFailed) as failed:
+        await events_of(workflow, {"destination": "Rome", "days": 2, "budget": 500})
+    assert "needs a language model" in failed.value.message
+    assert "AGENTGATE_LLM_BASE_URL" in failed.value.message
 
 
 async def test_node_summaries_show_and_results_stay_private(tmp_path):
@@ -396,7 +399,8 @@ def test_problems_point_at_the_right_node_and_are_not_repeated(tmp_path):
     assert "$.nodes[1]: node 'fine' references unknown node 'missing'" in messages
     assert not [m for m in messages if "'broken'" in m and "type" not in m]
     assert not [m for m in messages if m.startswith("$.output")]
-    assert any(m.startswith("$.nodes[2]: node 'uses': template error") for m in messages)
+    assert any(m.startswith("$.nodes[2].summary: node 'uses': template error in `summary`")
+               for m in messages)
 
 
 async def test_http_steps_share_one_pool_and_no_cookies(tmp_path, aiohttp_server):

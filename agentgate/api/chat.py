@@ -12,10 +12,12 @@ from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.web_protocol import RequestPayloadError
 
 from agentgate.api import housekeeping, wire
+from agentgate.api.observe import ObservedTurn, name_conversation
 from agentgate.api.render import Piece, TextRenderer
 from agentgate.api.sse import EventStream
-from agentgate.appkeys import API_KEY, CATALOG, DEPS, LIMITS, SETTINGS
+from agentgate.appkeys import API_KEY, CATALOG, DEPS, LIMITS, METRICS, SETTINGS
 from agentgate.conversation.dialogue import Turn, handle_turn
+from agentgate.conversation.unavailable import unavailable
 from agentgate.errors import (ApiError, InvalidRequest, ModelNotFound, RequestTimeout,
                               ServerError)
 from agentgate.events import AnswerDelta, Event, TurnFinished, Usage
@@ -63,9 +65,14 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
     task = housekeeping.detect(request.headers, chat)
     if task is not None:
         log.debug("answered %s background task for %s", task, workflow.name)
-        events = _single_answer(housekeeping.answer(task, workflow))
+        events = ObservedTurn(_single_answer(housekeeping.answer(task, workflow)),
+                              request.app[METRICS], workflow, "task")
+    elif (refusal := unavailable(workflow, deps)) is not None:
+        events = ObservedTurn(refusal, request.app[METRICS], workflow, "unavailable")
     else:
-        events = handle_turn(turn, workflow=workflow, deps=deps)
+        name_conversation(turn.messages)
+        events = ObservedTurn(handle_turn(turn, workflow=workflow, deps=deps),
+                              request.app[METRICS], workflow)
     renderer = TextRenderer(deps.id_style, settings.reasoning)
     prompt_tokens = sum(wire.estimate_tokens(len(m.text)) for m in turn.messages)
     try:

@@ -42,7 +42,7 @@ def progress_line(event: Event) -> str:
 
 
 class TextRenderer:
-    def __init__(self, id_style: str = "fence", reasoning: str = "tags"):
+    def __init__(self, id_style: str = "reference", reasoning: str = "tags"):
         self.id_style = id_style
         self.reasoning = reasoning
         self.thinking = False

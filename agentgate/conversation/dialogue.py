@@ -58,7 +58,7 @@ class Turn:
 class Deps:
     store: ConversationStore
     phrases: Phrases
-    id_style: str = "fence"
+    id_style: str = "reference"
     llm: "InternalLLM | None" = None
     catalog: Catalog | None = None
     limits: RunLimits = field(default_factory=RunLimits.defaults)

@@ -54,7 +54,7 @@ def mint() -> str:
     return "ag_" + "".join(digits)
 
 
-def embed(marker: Marker | str, style: str = "fence") -> str:
+def embed(marker: Marker | str, style: str = "reference") -> str:
     """The text appended to a reply; sent as one piece so no client sees half a marker."""
     if style == "reference":
         return f'\n\n[{LABEL}]: # "{marker}"\n'

@@ -15,12 +15,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from agentgate.conversation import machine as m
 from agentgate.errors import AgentgateError
+from agentgate.extraction.questions import question_for
 from agentgate.workflow.model import QueryInput
 from agentgate.workflow.values import describe, shown
 
 TEMPLATES = ("intro", "ask", "invalid", "accepted", "changed", "choice", "help", "talk",
              "confirm", "cancelled", "fixed_refused", "finished", "failed",
-             "llm_unavailable", "extract_system", "extract_user")
+             "llm_unavailable", "needs_llm", "extract_system", "extract_user")
 CONTEXTS_KEPT = 1024
 _SINGULAR = {"years": "year", "months": "month", "weeks": "week", "days": "day",
              "nights": "night", "hours": "hour", "minutes": "minute", "people": "person"}
@@ -28,13 +29,6 @@ _SINGULAR = {"years": "year", "months": "month", "weeks": "week", "days": "day",
 
 class PromptsMissing(AgentgateError, RuntimeError):
     """The prompts folder lacks a template the service needs."""
-
-
-def question_for(name: str, spec: QueryInput) -> str:
-    if spec.question:
-        return spec.question
-    description = spec.description.rstrip(". ")
-    return f"What is the {description[:1].lower()}{description[1:]}?"
 
 
 def shown_as(value: Any, unit: str | None = None, kind: str | None = None) -> str:
@@ -114,12 +108,14 @@ class Phrases:
     def say(self, replies: tuple, workflow, state) -> str:
         """The replies of a decision, in words."""
         context = self.workflow_context(workflow)
+        # An input explained by a Help reply is asked for without its hint again.
+        explained = {r.input for r in replies if isinstance(r, m.Help) and r.input}
         parts = []
         for reply in replies:
-            parts.append(self._one(reply, workflow, state, context))
+            parts.append(self._one(reply, workflow, state, context, explained))
         return "\n\n".join(part for part in parts if part)
 
-    def _one(self, reply, workflow, state, context) -> str:
+    def _one(self, reply, workflow, state, context, explained=frozenset()) -> str:
         describe_input = self.describe_input
         if isinstance(reply, m.Intro):
             return self.render("intro", workflow=context)
@@ -137,8 +133,10 @@ class Phrases:
         if isinstance(reply, m.FixedRefused):
             return self.render("fixed_refused", names=list(reply.names))
         if isinstance(reply, m.Ask):
-            return self.render("ask", first=reply.first, workflow=context, input=describe_input(
-                reply.input, workflow.inputs[reply.input], workflow))
+            asked = describe_input(reply.input, workflow.inputs[reply.input], workflow)
+            if reply.input in explained:
+                asked = {**asked, "hint": None, "examples": []}
+            return self.render("ask", first=reply.first, workflow=context, input=asked)
         if isinstance(reply, m.AskChoice):
             pending = reply.pending
             if pending.input:

@@ -63,7 +63,7 @@ class LLMReader:
             try:
                 value = coerce(self.workflow.inputs[name], raw)
             except InvalidValue as exc:
-                refusals.append(Refusal(name, f"you gave {shown(raw)}, but {exc}"))
+                refusals.append(Refusal(name, str(exc)))  # worded as the offline reader does
                 continue
             proposals.append(Proposal(name, value, "llm", shown(raw)))
         return proposals, refusals

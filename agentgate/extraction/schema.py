@@ -8,6 +8,7 @@ its reason goes back to the user, instead of instructor re-asking the model.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -60,7 +61,9 @@ def extraction_model(workflow: Workflow) -> type[BaseModel]:
     config = ConfigDict(extra="ignore")
     fields = {name: _loose_field(value_schema(spec), field_description(spec))
               for name, spec in workflow.inputs.items()}
-    values = create_model("Values", __config__=config, **fields)
+    with warnings.catch_warnings():  # an input named `json` or `copy` is a field like any
+        warnings.filterwarnings("ignore", message=".*shadows an attribute", category=UserWarning)
+        values = create_model("Values", __config__=config, **fields)
     return create_model(
         "Extraction", __config__=config,
         values=(values, Field(..., description="Each input stated in the user's message, "

@@ -17,6 +17,8 @@ from pydantic import ValidationError
 
 from agentgate.workflow.model import NodeSpec
 from agentgate.workflow.nodes import Node, node_types
+from agentgate.workflow.suggest import did_you_mean, fields_at
+from agentgate.workflow.template_errors import explain, first_syntax_error
 from agentgate.workflow.templating import References, expression_references, references
 
 Report = Callable[[str, str], None]
@@ -46,12 +48,17 @@ def json_path(location: tuple[Any, ...] | list[Any]) -> str:
     return path
 
 
-def pydantic_message(error: dict[str, Any]) -> str:
+def pydantic_message(error: dict[str, Any], model: type | None = None,
+                     also: tuple[str, ...] = ()) -> str:
+    """The error in an author's words; an unknown field gets the closest known one of
+    `model` at the error's location (and `also`) as a suggestion."""
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
     if error["type"] == "extra_forbidden":
-        message = "unknown field"
+        location = tuple(error["loc"])
+        known = [*(fields_at(model, location[:-1]) if model else ()), *also]
+        message = "unknown field" + (did_you_mean(location[-1], known) if location else "")
     elif error["type"] == "missing":
         message = "required field is missing"
     return message
@@ -72,11 +79,12 @@ class GraphBuilder:
 
         nodes, positions, broken = self._make_nodes(specs, where, outer, problem)
         ids = set(nodes)
-        dependencies, external = self._dependencies(nodes, positions, where, ids,
-                                                     outer | broken, problem)
+        dependencies, external = self._dependencies(nodes, positions, where, ids, outer,
+                                                     broken, problem)
         if output not in nodes and output not in broken:
             problem(where.rsplit(".", 1)[0] + ".output",
-                    f"names no node: {output!r} (nodes: {', '.join(nodes)})")
+                    f"names no node: {output!r}{did_you_mean(output, nodes)} "
+                    f"(nodes: {', '.join(nodes)})")
         if not problems:
             self._check_cycles(dependencies, where, problem)
         if problems:
@@ -107,18 +115,22 @@ class GraphBuilder:
             broken.add(spec.id)  # until it is made
             node_type = types.get(spec.type)
             if node_type is None:
-                problem(f"{path}.type", f"unknown node type {spec.type!r} "
+                problem(f"{path}.type", f"unknown node type {spec.type!r}"
+                        f"{did_you_mean(spec.type, types)} "
                         f"(known: {', '.join(sorted(types))})")
                 continue
             try:
-                node = node_type(spec, node_type.Params.model_validate(spec.params))
+                params = node_type.Params.model_validate(spec.params)
             except ValidationError as exc:
+                common = tuple(f.alias or n for n, f in NodeSpec.model_fields.items())
                 for err in exc.errors():
-                    problem(f"{path}{json_path(err['loc'])[1:]}", pydantic_message(err))
+                    problem(f"{path}{json_path(err['loc'])[1:]}",
+                            pydantic_message(err, node_type.Params, common))
                 continue
+            try:
+                node = node_type(spec, params)
             except TemplateSyntaxError as exc:
-                problem(path, f"node {spec.id!r}: template error on line {exc.lineno}: "
-                        f"{exc.message}")
+                problem(*_template_problem(path, node_type, spec, params, exc))
                 continue
             except RecursionError:
                 problem(path, f"node {spec.id!r}: a template nested too deeply to read")
@@ -134,7 +146,10 @@ class GraphBuilder:
         return made, positions, frozenset(broken)
 
     def _dependencies(self, nodes: dict[str, Node], positions: dict[str, int], where: str,
-                      ids: set[str], outer: frozenset[str], problem: Report):
+                      ids: set[str], outer: frozenset[str], broken: frozenset[str],
+                      problem: Report):
+        """Each node's dependencies, and the outer nodes the graph reads. Names of nodes
+        that could not be made (`broken`) were reported already and are not again."""
         dependencies: dict[str, set[str]] = {node_id: set() for node_id in nodes}
         external: set[str] = set()
         for node in nodes.values():
@@ -149,27 +164,33 @@ class GraphBuilder:
                 for expression in node.expressions():
                     used.update(expression_references(expression))
             except TemplateSyntaxError as exc:
-                problem(path, f"node {node.id!r}: template error on line {exc.lineno}: "
-                        f"{exc.message}")
+                problem(*_template_problem(path, type(node), node.spec, node.params, exc))
                 continue
             except RecursionError:
                 problem(path, f"node {node.id!r}: a template nested too deeply to read")
                 continue
             if node.graph is not None:
                 used.nodes |= node.graph.external
-            for name in sorted(used.nodes - ids - outer):
-                problem(path, f"node {node.id!r} references unknown node {name!r}")
+            for name in sorted(used.nodes - ids - outer - broken):
+                problem(path, f"node {node.id!r} references unknown node {name!r}"
+                        f"{did_you_mean(name, ids | outer)}")
             for name in sorted(used.inputs - self.inputs):
-                problem(path, f"node {node.id!r} references undeclared input {name!r}")
+                problem(path, f"node {node.id!r} references undeclared input {name!r}"
+                        + (f" (it is a fixed input: write `fixed.{name}`)"
+                           if name in self.fixed else did_you_mean(name, self.inputs)))
             for name in sorted(used.fixed - self.fixed):
-                problem(path, f"node {node.id!r} references undeclared fixed input {name!r}")
+                problem(path, f"node {node.id!r} references undeclared fixed input {name!r}"
+                        + (f" (it is a query input: write `inputs.{name}`)"
+                           if name in self.inputs else did_you_mean(name, self.fixed)))
             for name in node.spec.after:
-                if name not in ids:
-                    problem(f"{path}.after", f"node {node.id!r} waits for unknown node {name!r}")
+                if name not in ids and name not in broken:
+                    problem(f"{path}.after", f"node {node.id!r} waits for unknown node "
+                            f"{name!r}{did_you_mean(name, ids)}")
             if node.id in used.nodes or node.id in node.spec.after:
                 problem(path, f"node {node.id!r} depends on itself")
-            for name in sorted(node.gated() - ids):
-                problem(path, f"node {node.id!r} chooses unknown node {name!r}")
+            for name in sorted(node.gated() - ids - broken):
+                problem(path, f"node {node.id!r} chooses unknown node {name!r}"
+                        f"{did_you_mean(name, ids)}")
             external |= (used.nodes & outer) - ids
             dependencies[node.id] |= (used.nodes | set(node.spec.after)) & ids - {node.id}
             for gated in node.gated() & ids:
@@ -201,3 +222,24 @@ class GraphBuilder:
                     state[dep] = 1
                     path.append(dep)
                     pending.append(sorted(dependencies[dep], reverse=True))
+
+
+def _template_problem(path: str, node_type: type[Node], spec: NodeSpec, params: Any,
+                      error: TemplateSyntaxError) -> tuple[str, str]:
+    """(JSON path of the field, message) for a template of this node that does not parse:
+    which field, line and column, the source line with a caret, a hint."""
+    bare = node_type.__new__(node_type)  # only to ask which fields hold expressions
+    bare.spec, bare.params = spec, params
+    expression_fields = bare.expression_fields()
+    fields = {name: value for name, value in params.model_dump(by_alias=True).items()
+              if name != "nodes"}  # a map's sub-graph is checked on its own
+    fields["summary"] = spec.summary
+    for name, value in fields.items():
+        if value is None:
+            continue
+        found = first_syntax_error(value, name in expression_fields, name)
+        if found is not None:
+            where, source, located = found
+            return f"{path}.{where}", f"node {spec.id!r}: " + explain(
+                source, located, where, name in expression_fields)
+    return path, f"node {spec.id!r}: template error on line {error.lineno}: {error.message}"

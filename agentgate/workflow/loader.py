@@ -21,6 +21,7 @@ from agentgate.errors import AgentgateError
 from agentgate.extraction.profile import WorkflowProfile
 from agentgate.workflow.model import NAME_PATTERN, EnvValue, QueryInput, WorkflowFile
 from agentgate.workflow.graph import Graph, GraphBuilder, json_path, pydantic_message
+from agentgate.workflow.template_errors import excerpt
 from agentgate.workflow.nodes import Node
 from agentgate.workflow.values import InvalidValue, coerce
 
@@ -147,8 +148,7 @@ def _load(path: Path, env: Mapping[str, str]) -> Workflow:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise WorkflowInvalid([Problem(file, "$", f"not valid JSON: {exc.msg} "
-                                       f"(line {exc.lineno}, column {exc.colno})")]) from None
+        raise WorkflowInvalid([Problem(file, "$", json_syntax_message(text, exc))]) from None
     except RecursionError:
         raise WorkflowInvalid([Problem(file, "$", f"not valid JSON here: nested deeper than "
                                        f"{MAX_NESTING} levels")]) from None
@@ -162,9 +162,26 @@ def _load(path: Path, env: Mapping[str, str]) -> Workflow:
     try:
         spec = WorkflowFile.model_validate(raw)
     except ValidationError as exc:
-        raise WorkflowInvalid([Problem(file, json_path(err["loc"]), pydantic_message(err))
+        raise WorkflowInvalid([Problem(file, json_path(err["loc"]),
+                                       pydantic_message(err, WorkflowFile))
                                for err in exc.errors()]) from None
     return _Checker(file, spec, env).build(path)
+
+
+def json_syntax_message(text: str, error: json.JSONDecodeError) -> str:
+    """The JSON error with its line and column, that line with a caret, and a hint for the
+    two usual slips: a missing comma and a comma after the last item."""
+    lines = text.splitlines() or [""]
+    line = lines[error.lineno - 1] if error.lineno <= len(lines) else ""
+    message = (f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})\n"
+               + excerpt(line, error.colno))
+    before = text[:error.pos].rstrip()
+    if error.msg.startswith("Expecting ',' delimiter") and not line[:error.colno - 1].strip():
+        message += f"\nhint: is a comma missing at the end of line {error.lineno - 1}?"
+    elif before.endswith(",") and error.msg.startswith(("Expecting property name",
+                                                         "Expecting value")):
+        message += "\nhint: JSON allows no comma after the last item of an object or list"
+    return message
 
 
 def _over_limits(raw: Any) -> tuple[str, str] | None:
@@ -301,7 +318,7 @@ class Catalog:
             stamps[file] = (stat.st_mtime_ns, stat.st_size)
         if self._loaded and stamps == self._stamps:
             return False
-        self._loaded = True
+        initial, self._loaded = not self._loaded, True
         changed = [f for f in stamps if self._stamps.get(f) != stamps[f]]
         for gone in set(self._stamps) - set(stamps):
             self._good.pop(gone, None)
@@ -313,6 +330,8 @@ class Catalog:
                 self._failed.pop(file, None)
                 if file in self._stamps:
                     log.info("workflow reloaded: %s", file)
+                elif not initial:
+                    log.info("workflow added: %s", file)
             except WorkflowInvalid as exc:
                 self._failed[file] = exc.problems
                 kept = " (its last good version keeps serving)" if file in self._good else ""

@@ -145,6 +145,9 @@ class WorkflowFile(Strict):
                 if not re.match(IDENT_PATTERN, key):
                     raise ValueError(f"{group} name {key!r} must be letters, digits and "
                                      "underscores, not starting with a digit")
+                if group == "inputs" and key.startswith("model_"):
+                    raise ValueError(f"input name {key!r} may not start with `model_`: "
+                                     "the answer the internal LLM fills in reserves it")
         clash = set(self.inputs) & set(self.fixed)
         if clash:
             raise ValueError(f"{', '.join(sorted(clash))} is both a query input and a fixed input")

@@ -139,7 +139,11 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
         return result
 
     def getattr(self, obj, attribute):
+        """`a.b` on a dict reads its key `b` first: a node named `values` or an input named
+        `items` is reached as `nodes.values` and `inputs.items`, not as the dict method."""
         _spend()
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
         return super().getattr(obj, attribute)
 
     def getitem(self, obj, argument):

@@ -81,9 +81,10 @@ class Node:
         return set()
 
     def expressions(self) -> list[str]:
+        """The expressions among the parameters (strings, or the values of a dict)."""
         dumped = self.params.model_dump()
-        return [dumped[name] for name in sorted(self.expression_fields())
-                if isinstance(dumped.get(name), str)]
+        return [source for name in sorted(self.expression_fields())
+                for source in template_strings(dumped.get(name))]
 
     def gated(self) -> set[str]:
         """Nodes that run only if this node chooses them (a branch's arms)."""

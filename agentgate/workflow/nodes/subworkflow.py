@@ -28,11 +28,8 @@ class WorkflowNode(Node):
         self._inputs = {name: compile_expression(source)
                         for name, source in params.inputs.items()}
 
-    def template_sources(self) -> list[str]:
-        return []
-
-    def expressions(self) -> list[str]:
-        return list(self.params.inputs.values())
+    def expression_fields(self) -> set[str]:
+        return {"inputs"}
 
     async def run(self, context: NodeContext) -> dict[str, Any]:
         from agentgate.workflow.runner import run_to_answer  # runner imports node types
