@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.web_protocol import RequestPayloadError
 
-from agentgate.api import housekeeping, wire
+from agentgate.api import housekeeping, variables, wire
 from agentgate.api.render import Piece, TextRenderer
 from agentgate.api.sse import EventStream
 from agentgate.appkeys import API_KEY, CATALOG, DEPS, LIMITS, SETTINGS
@@ -59,7 +59,8 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
     settings, deps = request.app[SETTINGS], request.app[DEPS]
     user = request.headers.get(settings.user_header, "")[:200] if settings.user_header \
         else None
-    turn = Turn(messages=chat.chat_messages(), api_key=request.get(API_KEY), user=user or None)
+    turn = Turn(messages=chat.chat_messages(), api_key=request.get(API_KEY), user=user or None,
+                variables=variables.from_headers(request.headers, workflow))
     task = housekeeping.detect(request.headers, chat)
     if task is not None:
         log.debug("answered %s background task for %s", task, workflow.name)

@@ -48,8 +48,10 @@ def pydantic_message(error: dict[str, Any]) -> str:
 
 
 class GraphBuilder:
-    def __init__(self, report: Report, inputs: set[str], fixed: set[str]):
+    def __init__(self, report: Report, inputs: set[str], fixed: set[str],
+                 variables: set[str] = frozenset()):
         self.report, self.inputs, self.fixed = report, inputs, fixed
+        self.variables = variables
 
     def build(self, specs: list[Any], output: str, where: str,
               outer: frozenset[str] = frozenset()) -> Graph | None:
@@ -153,6 +155,8 @@ class GraphBuilder:
                 problem(path, f"node {node.id!r} references undeclared input {name!r}")
             for name in sorted(used.fixed - self.fixed):
                 problem(path, f"node {node.id!r} references undeclared fixed input {name!r}")
+            for name in sorted(used.vars - self.variables):
+                problem(path, f"node {node.id!r} references undeclared variable {name!r}")
             for name in node.spec.after:
                 if name not in ids:
                     problem(f"{path}.after", f"node {node.id!r} waits for unknown node {name!r}")

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 import urllib.parse
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Mapping
 
 from agentgate.errors import AgentgateError
 from agentgate.events import (AnswerDelta, Event, NodeFailed, NodeFinished, NodeSkipped,
@@ -129,9 +129,12 @@ def _summary(node: Node, context: NodeContext, result: dict[str, Any]) -> str | 
     """The node's public line; a summary that cannot render is logged and left out."""
     if node.summary is None:
         return None
-    # A public line never sees the fixed values.
+    # A public line never sees the fixed values, nor secret variables.
     scope = context.template_context() | {"result": result,
-                                          "fixed": {name: "***" for name in context.fixed}}
+                                          "fixed": {name: "***" for name in context.fixed},
+                                          "vars": {name: "***" if name in context.secret_vars
+                                                   else value
+                                                   for name, value in context.vars.items()}}
     try:
         return node.summary.render(scope).strip() or None
     except Exception as exc:
@@ -193,26 +196,47 @@ async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
     return results
 
 
-def _context(workflow: Workflow, values: dict[str, Any], runtime: Runtime) -> NodeContext:
+def variable_values(workflow: Workflow, given: Mapping[str, str] | None) -> dict[str, str]:
+    """The workflow's variables: the given values of those it declares, else their defaults
+    (a required variable that is not given is left out)."""
+    given = given or {}
+    found = {}
+    for name, spec in workflow.variables.items():
+        value = given.get(name, spec.default)
+        if value is not None:
+            found[name] = value
+    return found
+
+
+def _context(workflow: Workflow, values: dict[str, Any], runtime: Runtime,
+             variables: Mapping[str, str] | None = None) -> NodeContext:
+    own = variable_values(workflow, variables)
+    hidden = frozenset(name for name in own if workflow.variables[name].secret)
+    secrets = workflow.secrets() + [own[name] for name in hidden if len(own[name]) >= 3]
     return NodeContext(inputs=template_inputs(workflow, values), fixed=workflow.fixed,
-                       nodes={}, runtime=runtime, secrets=tuple(workflow.secrets()))
+                       nodes={}, runtime=runtime, secrets=tuple(secrets), vars=own,
+                       secret_vars=hidden)
 
 
-async def run_to_answer(workflow: Workflow, values: dict[str, Any], runtime: Runtime) -> str:
+async def run_to_answer(workflow: Workflow, values: dict[str, Any], runtime: Runtime,
+                        variables: Mapping[str, str] | None = None) -> str:
     """Run without progress events (a workflow called by another)."""
-    results = await execute(workflow.graph, _context(workflow, values, runtime))
+    results = await execute(workflow.graph, _context(workflow, values, runtime, variables))
     if workflow.output not in results:
         raise NodeError(workflow.graph.nodes[workflow.output], "the answer's step was skipped")
     return answer_text(results[workflow.output])
 
 
 async def run_workflow(workflow: Workflow, values: dict[str, Any],
-                       runtime: Runtime | None = None) -> AsyncIterator[Event]:
-    """Progress events inside a thinking block, then the answer (or RunFailed)."""
+                       runtime: Runtime | None = None,
+                       variables: Mapping[str, str] | None = None) -> AsyncIterator[Event]:
+    """Progress events inside a thinking block, then the answer (or RunFailed).
+    `variables` are the request's values of the workflow's variables (checked by the
+    caller); they are used for this run only."""
     runtime = runtime or Runtime()
     started = time.monotonic()
     queue = EventBuffer(runtime.max_answer_chars)
-    context = _context(workflow, values, runtime)
+    context = _context(workflow, values, runtime, variables)
 
     async def work() -> dict[str, dict[str, Any]]:
         try:
