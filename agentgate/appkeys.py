@@ -3,6 +3,7 @@
 from aiohttp import web
 
 from agentgate.api.limits import TurnLimits
+from agentgate.api.response_store import ResponseStore
 from agentgate.conversation.dialogue import Deps
 from agentgate.settings import Settings
 from agentgate.workflow.loader import Catalog
@@ -11,4 +12,5 @@ SETTINGS = web.AppKey("settings", Settings)
 CATALOG = web.AppKey("catalog", Catalog)
 DEPS = web.AppKey("deps", Deps)
 LIMITS = web.AppKey("limits", TurnLimits)
+RESPONSES = web.AppKey("responses", ResponseStore)
 API_KEY = web.RequestKey("api_key", str)
