@@ -193,8 +193,10 @@ def response_object(request: ResponsesRequest, response_id: str, created_at: int
         "top_p": _given(request.top_p, 1.0), "top_logprobs": _given(request.top_logprobs, 0),
         "presence_penalty": _given(request.presence_penalty, 0.0),
         "frequency_penalty": _given(request.frequency_penalty, 0.0),
-        "truncation": _given(request.truncation, "disabled"), "usage": None,
-        "user": request.user, "metadata": request.metadata or {},
+        # OpenAI's schema has no null usage: zeros until the response is complete.
+        "truncation": _given(request.truncation, "disabled"), "usage": usage_dict(Usage()),
+        # OpenAI's schema wants a string here, the Open Responses one the key: "" is both.
+        "user": request.user or "", "metadata": request.metadata or {},
         "background": False, "service_tier": "default",
         "safety_identifier": request.safety_identifier,
         "prompt_cache_key": request.prompt_cache_key,
