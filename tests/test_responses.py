@@ -138,14 +138,17 @@ async def test_settings_are_echoed_and_tools_never_called(client):
             "parameters": {"type": "object", "properties": {}}, "strict": False}
     response = await respond(client, model="hello", input="hi", instructions="Be brief.",
                              metadata={"ticket": "T-1"}, temperature=0.3, top_p=0.5,
-                             max_output_tokens=64, tools=[tool], tool_choice="auto",
+                             max_output_tokens=64, tool_choice="auto",
+                             tools=[tool, {"type": "function", "name": "bare"}],
                              include=["reasoning.encrypted_content", "nothing.we.know"],
                              user="u-1", reasoning={"effort": "low"},
                              text={"format": {"type": "text"}, "verbosity": "low"})
     assert response["instructions"] == "Be brief." and response["metadata"] == {"ticket": "T-1"}
     assert (response["temperature"], response["top_p"], response["max_output_tokens"]) == (
         0.3, 0.5, 64)
-    assert response["tools"] == [tool] and response["user"] == "u-1"
+    assert response["tools"] == [tool, {"type": "function", "name": "bare", "strict": True,
+                                        "description": None, "parameters": None}]
+    assert response["user"] == "u-1"
     assert response["reasoning"] == {"effort": "low", "summary": None}
     assert response["text"] == {"format": {"type": "text"}, "verbosity": "low"}
     assert all(item["type"] in ("message", "reasoning") for item in response["output"])

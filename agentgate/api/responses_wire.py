@@ -189,7 +189,7 @@ def response_object(request: ResponsesRequest, response_id: str, created_at: int
         "store": _given(request.store, True),
         "temperature": _given(request.temperature, 1.0), "text": text,
         "tool_choice": _given(request.tool_choice, "auto"),
-        "tools": [tool.model_dump() for tool in request.tools or []],
+        "tools": [_echoed(tool.model_dump()) for tool in request.tools or []],
         "top_p": _given(request.top_p, 1.0), "top_logprobs": _given(request.top_logprobs, 0),
         "presence_penalty": _given(request.presence_penalty, 0.0),
         "frequency_penalty": _given(request.frequency_penalty, 0.0),
@@ -201,6 +201,13 @@ def response_object(request: ResponsesRequest, response_id: str, created_at: int
         "safety_identifier": request.safety_identifier,
         "prompt_cache_key": request.prompt_cache_key,
     }
+
+
+def _echoed(tool: dict[str, Any]) -> dict[str, Any]:
+    """A client tool as a response lists it: a function tool with every key it has there."""
+    if tool["type"] == "function":
+        return {"description": None, "parameters": None, "strict": True, **tool}
+    return tool
 
 
 def _given(value: Any, default: Any) -> Any:
