@@ -367,3 +367,33 @@ async def test_streaming_shape(client):
     events = parse_stream(await response.text())
     assert final_response(events)["status"] == "completed"
     assert [e["type"] for e in events][0] == "response.created"
+
+
+async def test_node_results_on_request_with_secrets_redacted(make_client, settings, tmp_path,
+                                                             monkeypatch):
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    monkeypatch.setenv("RESULTS_TEST_KEY", "key-9Hq2ZpX4")
+    (folder / "results.json").write_text(json.dumps({
+        "name": "results", "description": "Shows node results.",
+        "fixed": {"key": {"env": "RESULTS_TEST_KEY"}, "pin": 48213},
+        "variables": {"token": {"secret": True}, "team": {"default": "web"}},
+        "nodes": [
+            {"id": "data", "type": "json",
+             "value": "{'url': 'https://x.test/?k=' ~ fixed.key, 'pin': fixed.pin, "
+                      "'team': vars.team, 'token': vars.token, 'n': 3}"},
+            {"id": "answer", "type": "template", "template": "n is {{ nodes.data.json.n }}"}],
+        "output": "answer"}))
+    client = await make_client(settings.replace(workflows=str(folder)))
+    headers = {"X-Agentgate-Var-Token": "tok-Rw8Lq2Vb"}
+    for stream in (False, True):
+        response = await respond(client, model="results", input="go", stream=stream,
+                                 headers=headers, include=["agentgate.node_results"])
+        results = response["agentgate_node_results"]
+        assert results["answer"] == {"text": "n is 3"}
+        data = results["data"]["json"]
+        assert data == {"url": "https://x.test/?k=***", "pin": "***", "team": "web",
+                        "token": "***", "n": 3}
+        assert "key-9Hq2ZpX4" not in json.dumps(response)
+    plain = await respond(client, model="results", input="go", headers=headers)
+    assert "agentgate_node_results" not in plain

@@ -28,10 +28,11 @@ from agentgate.conversation import ids
 from agentgate.conversation.dialogue import ChatMessage, Turn, handle_turn
 from agentgate.conversation.state import owner_of
 from agentgate.errors import ApiError, ModelNotFound, ResponseNotFound, ServerError
-from agentgate.events import (ConversationRef, Event, ThinkingEnded, ThinkingStarted,
-                              TurnFinished, Usage)
+from agentgate.events import (ConversationRef, Event, NodeFinished, ThinkingEnded,
+                              ThinkingStarted, TurnFinished, Usage)
 
 log = logging.getLogger(__name__)
+NODE_RESULTS = "agentgate.node_results"  # the `include` value that adds them
 FAILED = "The server failed while answering; the conversation is unchanged. Please retry."
 
 
@@ -65,6 +66,9 @@ class _Turn:
             reasoning=settings.reasoning != "none")
         self.prompt_tokens = prompt_tokens
         self.finished: TurnFinished | None = None
+        self.node_results: dict[str, object] | None = None
+        if NODE_RESULTS in (body.include or ()):
+            self.node_results = self.builder.response["agentgate_node_results"] = {}
 
     def apply(self, event: Event) -> list[dict]:
         """The stream events one turn event makes."""
@@ -77,6 +81,8 @@ class _Turn:
             return []
         if isinstance(event, ConversationRef):
             self.marker = event.marker
+        if isinstance(event, NodeFinished) and self.node_results is not None:
+            self.node_results[event.id] = event.result
         piece = self.renderer.render(event)
         return self.builder.progress(piece.reasoning) + self.builder.content(piece.content)
 
@@ -110,7 +116,7 @@ async def _create(request: web.Request) -> web.StreamResponse:
         # The stored reply's marker, as a resent history would carry it.
         messages = (ChatMessage("assistant", ids.embed(previous.marker)), *messages)
     turn = Turn(messages=messages, api_key=request.get(API_KEY), user=_user(request),
-                variables=given)
+                variables=given, node_results=NODE_RESULTS in (body.include or ()))
     events = handle_turn(turn, workflow=workflow, deps=request.app[DEPS])
     state = _Turn(request, body, workflow.name, previous, prompt_tokens)
     try:

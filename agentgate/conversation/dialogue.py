@@ -54,6 +54,7 @@ class Turn:
     # The request's values of the workflow's variables: for this turn's run only, never
     # stored.
     variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+    node_results: bool = False  # the run's node results go out with its events (redacted)
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         text = deps.phrases.say(decision.replies, workflow, decision.state)
         state = decision.state
         runtime = deps.runtime()
+        runtime.share_results = turn.node_results
         if decision.run:
             if text:
                 yield Say(text + "\n\n")

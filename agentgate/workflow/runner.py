@@ -14,6 +14,7 @@ import asyncio
 import html
 import json
 import logging
+import math
 import time
 import urllib.parse
 from typing import Any, AsyncIterator, Callable, Mapping
@@ -75,6 +76,25 @@ def redact(text: str, secrets: list[str]) -> str:
     while "******" in text:
         text = text.replace("******", "***")
     return text
+
+
+def public_result(value: Any, secrets: list[str]) -> Any:
+    """A node result that may be shown: every string (keys too) redacted, a number that is
+    a secret hidden, other values as text, and nothing JSON cannot hold."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {redact(str(key), secrets): public_result(item, secrets)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [public_result(item, secrets) for item in value]
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return "***" if str(value) in secrets else value
+    return redact(str(value), secrets)
 
 
 _DESIGNED = (NodeFailure, PathError, InvalidValue, TemplateTooCostly)
@@ -186,8 +206,10 @@ async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
                 results[node.id] = result
                 ruled_out |= node.skipped_after(result)
                 summary = _summary(node, context, result)
+                shared = public_result(result, secrets) if context.runtime.share_results \
+                    else None
                 emit(NodeFinished(node.id, node.title, time.monotonic() - started,
-                                  redact(summary, secrets) if summary else None))
+                                  redact(summary, secrets) if summary else None, shared))
     finally:
         for task in running:
             task.cancel()
