@@ -139,3 +139,13 @@ def test_the_schema_describes_variables():
     assert {"description", "default", "secret", "pattern", "max_length"} <= set(
         declaration["properties"])
     assert declaration["additionalProperties"] is False
+
+
+def test_a_secret_is_redacted_whole_whatever_order_its_forms_come_in(monkeypatch):
+    from agentgate.workflow import runner
+    secret = "tok-Rw8Lq2Vb"
+    forms = runner.secret_forms(secret)
+    # The title-case form first: a slice of it matches the secret as written.
+    ordered = [secret.title()] + sorted(forms - {secret.title()})
+    monkeypatch.setattr(runner, "secret_forms", lambda value: ordered)
+    assert runner.redact(f"token {secret} here", [secret]) == "token *** here"

@@ -143,23 +143,26 @@ async def _stream(state: _Turn, events: AsyncIterator[Event]) -> web.StreamRespo
         first.cancel()
         await asyncio.wait({first})
         raise
+    closing: list[dict] = []
     try:
         async for event in with_heartbeats(first, events, heartbeat, stream):
             for sent in state.apply(event):
                 await stream.send_event(sent)
+        unsent = state.builder.sequence
+        closing = state.complete()
+        await state.save()  # before the client hears of it, so it can be continued at once
     except ConnectionResetError:  # the client went away; nothing left to tell it
         raise
     except Exception as exc:
         log.exception("turn failed mid-stream")
+        if closing:  # made but never sent: the numbering goes on from what was sent
+            state.builder.sequence = unsent
         error = exc if isinstance(exc, ApiError) else ServerError(FAILED)
-        failing = state.builder.fail(error.message, error.code or "server_error")
-        await state.save()
-        for sent in failing:
-            await stream.send_event(sent)
-        await stream.end()
-        return stream.response
-    closing = state.complete()
-    await state.save()  # before the client hears of it, so it can be continued at once
+        closing = state.builder.fail(error.message, error.code or "server_error")
+        try:
+            await state.save()
+        except Exception:
+            log.exception("storing a failed response failed")
     for sent in closing:
         await stream.send_event(sent)
     await stream.end()

@@ -66,8 +66,10 @@ def redact(text: str, secrets: list[str]) -> str:
     if not secrets or not text:
         return text
     for secret in sorted(secrets, key=len, reverse=True):
-        for form in sorted(secret_forms(secret), key=len, reverse=True):
+        forms = sorted(secret_forms(secret), key=len, reverse=True)
+        for form in forms:  # whole forms first, so a slice of one never splits another
             text = text.replace(form, "***")
+        for form in forms:
             if len(form) > SECRET_WINDOW:
                 for start in range(len(form) - SECRET_WINDOW + 1):
                     window = form[start:start + SECRET_WINDOW]
