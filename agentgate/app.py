@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from aiohttp import web
 
@@ -21,10 +21,14 @@ from agentgate.appkeys import CATALOG, DEPS, LIMITS, RESPONSES, SETTINGS
 from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.store import ConversationStore
 from agentgate.extraction.followup import Phrases
-from agentgate.llm import InternalLLM
 from agentgate.settings import Settings
+from agentgate.warmup import warm_up
+from agentgate.workflow.http_client import HttpClient
 from agentgate.workflow.loader import Catalog, load_paths
 from agentgate.workflow.runtime import RunLimits
+
+if TYPE_CHECKING:
+    from agentgate.llm import InternalLLM
 
 API_PREFIXES = ("/v1", "/openai/v1")
 log = logging.getLogger(__name__)
@@ -95,7 +99,7 @@ async def _expire_conversations(app: web.Application):
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None,
                store: ConversationStore | None = None,
-               llm: InternalLLM | None = None,
+               llm: "InternalLLM | None" = None,
                today: Callable[[], dt.date] = dt.date.today,
                responses: ResponseStore | None = None) -> web.Application:
     """The whole service. `llm` defaults to the one the settings describe (None: offline);
@@ -110,21 +114,26 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)])
     app[RESPONSES] = responses if responses is not None else FileResponseStore(settings.data_dir)
     owned_llm = llm is None
-    llm = llm if llm is not None else InternalLLM.from_settings(settings)
+    if llm is None and settings.llm_base_url:
+        from agentgate.llm import InternalLLM  # imported only when one is configured
+        llm = InternalLLM.from_settings(settings)
     app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
                      phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm,
                      catalog=app[CATALOG], limits=RunLimits.from_settings(settings),
-                     date_order=settings.date_order, today=today)
+                     date_order=settings.date_order, today=today, http=HttpClient())
 
-    async def close_llm(app: web.Application):
+    async def close_clients(app: web.Application):
         yield
+        await app[DEPS].http.close()
         if owned_llm and llm is not None:
             await llm.close()
 
-    app.cleanup_ctx.append(close_llm)
-    if llm is not None:
-        for workflow in app[CATALOG].workflows.values():
-            workflow.extraction_model  # built now, not on a user's first turn
+    app.cleanup_ctx.append(close_clients)
+
+    async def warm(app: web.Application) -> None:
+        await warm_up(app[DEPS], app[CATALOG], settings.id_style, settings.reasoning)
+
+    app.on_startup.append(warm)
     if catalog is None and settings.reload_seconds > 0:
         app.cleanup_ctx.append(_watch_workflows)
     app.cleanup_ctx.append(_sweep_temporary_files)

@@ -1,8 +1,14 @@
 """The internal LLM: one OpenAI-compatible client, made here and injected everywhere else.
 
-`InternalLLM.structured` is the only retry layer. The SDK's own retries are off and
-instructor is asked for a single attempt, so attempts never multiply: at most
-`llm_attempts` requests per call, all within the turn's deadline.
+`InternalLLM.structured` is the only retry layer. The SDK's own retries are off, so
+attempts never multiply: at most `llm_attempts` requests per call, all within the turn's
+deadline.
+
+Each call asks for a structured answer the way instructor defines it for the configured
+mode: instructor prepares the response model and the request options (tools, response
+format) once per model, the openai SDK sends the request over aiohttp, and instructor
+parses and validates the answer. This module imports openai and instructor, which take
+most of a second to import: it is imported only when an internal LLM is configured.
 """
 
 from __future__ import annotations
@@ -11,13 +17,16 @@ import asyncio
 import email.utils
 import logging
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import instructor
 from instructor.core import InstructorError
+from instructor.v2.core.response import handle_response_model, process_response_async
+from instructor.v2.core.response_model import prepare_response_model
 import openai
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from agentgate.errors import AgentgateError
 from agentgate.events import Usage
@@ -28,6 +37,7 @@ T = TypeVar("T", bound=BaseModel)
 
 MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON,
          "json_schema": instructor.Mode.JSON_SCHEMA, "md_json": instructor.Mode.MD_JSON}
+_PROBE = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
 
 
 class LLMUnavailable(AgentgateError):
@@ -78,6 +88,28 @@ def _retry_after(error: openai.APIStatusError) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class StructuredRequest:
+    """What instructor makes of a response model for one mode, made once: the model it
+    parses answers into and the request options that ask for it."""
+
+    def __init__(self, response_model: type[BaseModel], mode: instructor.Mode):
+        self.mode = mode
+        self.model = prepare_response_model(response_model)
+        _, options = handle_response_model(self.model, mode=mode, messages=list(_PROBE))
+        # Modes that write the schema into the messages are prepared on each call.
+        self.fixed_messages = options.pop("messages") == _PROBE
+        self.options = options
+
+    def arguments(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        if self.fixed_messages:
+            return {"messages": messages, **self.options}
+        return handle_response_model(self.model, mode=self.mode, messages=messages)[1]
+
+    async def parse(self, completion: Any) -> BaseModel:
+        return await process_response_async(completion, response_model=self.model,
+                                            mode=self.mode, strict=False)
+
+
 class InternalLLM:
     def __init__(self, client: openai.AsyncOpenAI, *, model: str, mode: str = "tools",
                  timeout: float = 20.0, attempts: int = 2, turn_deadline: float = 45.0):
@@ -87,8 +119,8 @@ class InternalLLM:
         self.timeout = timeout
         self.attempts = attempts
         self.turn_deadline = turn_deadline
-        self._instructor = instructor.from_openai(client, mode=MODES[mode])
-        _import_lazy_parts()
+        self._requests: weakref.WeakKeyDictionary[type, StructuredRequest] = \
+            weakref.WeakKeyDictionary()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "InternalLLM | None":
@@ -96,7 +128,8 @@ class InternalLLM:
             return None
         client = openai.AsyncOpenAI(base_url=settings.llm_base_url,
                                     api_key=settings.llm_api_key or "not-needed",
-                                    timeout=settings.llm_timeout, max_retries=0)
+                                    timeout=settings.llm_timeout, max_retries=0,
+                                    http_client=openai.DefaultAioHttpClient())
         return cls(client, model=settings.llm_model, mode=settings.llm_mode,
                    timeout=settings.llm_timeout, attempts=settings.llm_attempts,
                    turn_deadline=settings.turn_deadline)
@@ -104,9 +137,19 @@ class InternalLLM:
     def deadline(self) -> Deadline:
         return Deadline.after(self.turn_deadline)
 
+    def prepare(self, response_model: type[BaseModel]) -> StructuredRequest:
+        """The request for `response_model` (made on its first use, or ahead of it)."""
+        request = self._requests.get(response_model)
+        if request is None:
+            request = StructuredRequest(response_model, MODES[self.mode])
+            self._requests[response_model] = request
+        return request
+
     async def structured(self, response_model: type[T], messages: list[dict[str, str]],
                          deadline: Deadline) -> tuple[T, Usage]:
         """One structured answer, retried within `attempts` and the deadline."""
+        request = self.prepare(response_model)
+        arguments = request.arguments(messages)
         usage = Usage()
         reason = "the language model did not answer"
         for attempt in range(1, self.attempts + 1):
@@ -116,13 +159,12 @@ class InternalLLM:
                 break
             try:
                 async with asyncio.timeout(min(remaining, self.timeout)):
-                    result, completion = await self._instructor.chat.completions \
-                        .create_with_completion(model=self.model, messages=messages,
-                                                response_model=response_model,
-                                                max_retries=0, strict=False)
-                return result, add_usage(usage, completion)
-            except (TimeoutError, openai.OpenAIError, InstructorError) as error:
-                usage = _add_total(usage, error)
+                    completion = await self.client.chat.completions.create(
+                        model=self.model, **arguments)
+                usage = add_usage(usage, completion)
+                return await request.parse(completion), usage
+            except (TimeoutError, openai.OpenAIError, InstructorError, ValidationError,
+                    ValueError) as error:
                 reason, heals, wait = _classify(error)
             log.warning("internal LLM attempt %d/%d failed: %s", attempt, self.attempts, reason)
             if not heals or attempt == self.attempts:
@@ -133,20 +175,38 @@ class InternalLLM:
                 await asyncio.sleep(wait)
         raise LLMUnavailable(reason, usage)
 
+    async def warm_up(self, response_model: type[BaseModel]) -> None:
+        """One structured call answered in this process (no network), so that the modules
+        the SDKs import and the caches they fill on first use are ready before the first
+        turn. Best effort: a failure here only means the first turn does that work."""
+        import httpx2  # the openai SDK's HTTP library
+
+        def canned(request: httpx2.Request) -> httpx2.Response:
+            return httpx2.Response(200, json=_CANNED)
+
+        client = openai.AsyncOpenAI(
+            base_url="http://warm-up.invalid/v1", api_key="warm-up", max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(transport=httpx2.MockTransport(canned)))
+        request = self.prepare(response_model)
+        try:
+            completion = await client.chat.completions.create(
+                model=self.model, **request.arguments([{"role": "user", "content": "hi"}]))
+            await request.parse(completion)
+        except Exception as exc:  # an answer of the wrong form still warmed the path
+            log.debug("internal LLM warm-up ended with %s", type(exc).__name__)
+        finally:
+            await client.close()
+
     async def close(self) -> None:
         await self.client.close()
 
 
-def _import_lazy_parts() -> None:
-    """Modules the SDKs import on their first request, imported now so the first turn does
-    not block the event loop importing them."""
-    import importlib
-    for name in ("anyio._backends._asyncio", "anyio.lowlevel", "anyio.streams.memory",
-                 "anyio.streams.stapled", "instructor.v2.core.function_calls"):
-        try:
-            importlib.import_module(name)
-        except ImportError:  # a newer version moved it: it is imported when first used
-            pass
+_CANNED = {"id": "warm-up", "object": "chat.completion", "created": 0, "model": "warm-up",
+           "choices": [{"index": 0, "finish_reason": "stop", "message": {
+               "role": "assistant", "content": "{}", "tool_calls": [{
+                   "id": "call_warm_up", "type": "function",
+                   "function": {"name": "warm_up", "arguments": "{}"}}]}}],
+           "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}
 
 
 def _classify(error: BaseException) -> tuple[str, bool, float | None]:
@@ -165,11 +225,3 @@ def _classify(error: BaseException) -> tuple[str, bool, float | None]:
         return (f"the language model answered with an error (HTTP {error.status_code})",
                 heals, None)
     return "the language model's answer did not have the expected form", True, None
-
-
-def _add_total(usage: Usage, error: BaseException) -> Usage:
-    """Tokens a failed attempt spent, when instructor reports them as a usage object."""
-    total = getattr(error, "total_usage", None)
-    if total is None or not hasattr(total, "prompt_tokens"):
-        return usage
-    return add_usage(usage, type("Spent", (), {"usage": total}))

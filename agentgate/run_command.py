@@ -12,7 +12,6 @@ from typing import TextIO
 
 from agentgate.api.render import progress_line
 from agentgate.events import AnswerDelta, NodeFailed, NodeFinished, NodeSkipped, NodeStarted
-from agentgate.llm import InternalLLM
 from agentgate.settings import Settings
 from agentgate.workflow.loader import load_paths
 from agentgate.workflow.runner import RunFailed, run_workflow
@@ -57,7 +56,10 @@ async def run_once(settings: Settings, name: str, pairs: list[str],
         for problem in problems:
             print(f"agentgate: {problem}", file=err)
         return 2
-    llm = InternalLLM.from_settings(settings)
+    llm = None
+    if settings.llm_base_url:
+        from agentgate.llm import InternalLLM
+        llm = InternalLLM.from_settings(settings)
     runtime = RunLimits.from_settings(settings).runtime(llm, catalog)
     try:
         async for event in run_workflow(workflow, values, runtime):

@@ -161,6 +161,8 @@ async def test_heartbeats_keep_a_slow_stream_alive(make_client, settings, monkey
     from agentgate.workflow.nodes.template import TemplateNode
 
     class SlowTemplate(TemplateNode):
+        quick = False  # so that the runner awaits `run`
+
         async def run(self, context):
             await asyncio.sleep(0.35)
             return await super().run(context)

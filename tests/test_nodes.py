@@ -397,3 +397,32 @@ def test_problems_point_at_the_right_node_and_are_not_repeated(tmp_path):
     assert not [m for m in messages if "'broken'" in m and "type" not in m]
     assert not [m for m in messages if m.startswith("$.output")]
     assert any(m.startswith("$.nodes[2]: node 'uses': template error") for m in messages)
+
+
+async def test_http_steps_share_one_pool_and_no_cookies(tmp_path, aiohttp_server):
+    from agentgate.workflow.http_client import HttpClient
+
+    seen: list[tuple[int, str | None]] = []
+
+    async def service(request: web.Request) -> web.Response:
+        seen.append((request.transport.get_extra_info("peername")[1],
+                     request.headers.get("Cookie")))
+        response = web.json_response({"n": len(seen)})
+        response.set_cookie("session", "user-one")
+        return response
+
+    app = web.Application()
+    app.router.add_get("/", service)
+    server = await aiohttp_server(app)
+    workflow = flow(tmp_path, [{"id": "call", "type": "http", "url": str(server.make_url("/")),
+                                "select": "n"}], "call")
+    shared = HttpClient()
+    try:
+        for expected in ("1", "2"):
+            events = await events_of(workflow, runtime=Runtime(http=shared))
+            assert events[-1].text == expected
+    finally:
+        await shared.close()
+    (first_port, _), (second_port, cookie) = seen
+    assert first_port == second_port  # the second run reused the first run's connection
+    assert cookie is None  # what one run's service set never reaches another run

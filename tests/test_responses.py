@@ -291,7 +291,7 @@ async def test_bad_requests_get_400_and_store_nothing(client, settings, body, co
         error = (await response.json())["error"]
         assert error["type"] == "invalid_request_error" and error["message"]
         assert (error["code"], error["param"]) == (code, param), error
-    assert not Path(settings.data_dir).exists()
+    assert not [path for path in Path(settings.data_dir).rglob("*") if path.is_file()]
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -51,7 +51,9 @@ async def test_independent_nodes_run_concurrently(tmp_path, wait_type):
 async def test_a_failed_node_cancels_the_rest_and_reports(tmp_path, wait_type):
     workflow = write(tmp_path, [
         {"id": "slow", "type": "wait", "seconds": 5},
-        {"id": "bad", "type": "template", "title": "Breaking", "template": "{{ 1 // 0 }}"},
+        {"id": "tick", "type": "wait", "seconds": 0.01},  # so that "slow" is under way
+        {"id": "bad", "type": "template", "title": "Breaking",
+         "template": "{{ nodes.tick.text }}{{ 1 // 0 }}"},
         {"id": "end", "type": "template", "template": "{{ nodes.slow.text }}{{ nodes.bad.text }}"}],
         "end")
     events = []

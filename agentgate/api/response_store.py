@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import re
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from agentgate.conversation.store import AtomicJSONStorage
+from agentgate.conversation.store import write_atomically
 
 log = logging.getLogger(__name__)
 _ID = re.compile(r"^resp_[0-9a-f]{48}$")
@@ -99,8 +100,10 @@ class FileResponseStore:
         if path is None:
             return None
         try:
-            data = AtomicJSONStorage(path).read()
-            return None if data is None else StoredResponse.from_dict(data, response_id)
+            data = json.loads(path.read_bytes())
+            return StoredResponse.from_dict(data, response_id)
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError) as exc:  # json errors are ValueErrors too
             log.warning("response %s: stored object unreadable (%s); treated as missing",
                         response_id, type(exc).__name__)
@@ -111,7 +114,8 @@ class FileResponseStore:
         if path is None:
             raise ValueError("not a response id")
         path.parent.mkdir(parents=True, exist_ok=True)
-        AtomicJSONStorage(path).write(response.to_dict())
+        write_atomically(path, json.dumps(response.to_dict(), ensure_ascii=False,
+                                          separators=(",", ":")).encode())
 
     def _delete(self, response_id: str) -> bool:
         path = self.path_for(response_id)

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field, replace
-from typing import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, AsyncIterator, Callable, Mapping
 
 from agentgate.conversation import ids
 from agentgate.conversation.machine import (Accepted, AfterRun, Changed, Decision,
@@ -25,14 +25,15 @@ from agentgate.conversation.state import Record, State, owner_of
 from agentgate.conversation.store import ConversationStore
 from agentgate.events import ConversationRef, Event, Say, TurnFinished, Usage
 from agentgate.extraction.followup import Phrases
-from agentgate.extraction.llm import LLMReader
 from agentgate.extraction.offline import OfflineReader
 from agentgate.extraction.reading import Reading
-from agentgate.llm import InternalLLM
+from agentgate.workflow.http_client import HttpClient
 from agentgate.workflow.loader import Catalog, Workflow
 from agentgate.workflow.runner import RunFailed, run_workflow
 from agentgate.workflow.runtime import RunLimits, Runtime
 
+if TYPE_CHECKING:
+    from agentgate.llm import InternalLLM
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 20_000  # characters of a user message that are read; answers are short
@@ -62,14 +63,15 @@ class Deps:
     store: ConversationStore
     phrases: Phrases
     id_style: str = "fence"
-    llm: InternalLLM | None = None
+    llm: "InternalLLM | None" = None
     catalog: Catalog | None = None
     limits: RunLimits = field(default_factory=RunLimits.defaults)
     date_order: str = "ask"
     today: Callable[[], dt.date] = field(default=dt.date.today)
+    http: HttpClient | None = None
 
     def runtime(self) -> Runtime:
-        return self.limits.runtime(self.llm, self.catalog)
+        return self.limits.runtime(self.llm, self.catalog, self.http)
 
     def reader(self, workflow: Workflow) -> OfflineReader:
         return OfflineReader(workflow.profile, self.date_order)
@@ -219,12 +221,22 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         decision, sure = fold(reader, state, history.new, workflow, today)
         usage = Usage()
         if deps.llm is not None and (not sure or unsure):
+            from agentgate.extraction.llm import LLMReader
             reading = await LLMReader(workflow, deps.llm, deps.phrases).read(
                 state, history.new, today, unsure)
             usage = reading.usage
             decision = decide(state, reading, workflow)
-        text = deps.phrases.say(decision.replies, workflow, decision.state)
         state = decision.state
+        keep = not (rebuilt and any(isinstance(r, Unavailable) for r in decision.replies))
+        saving = None
+        if keep and not decision.run:  # the state is final: it is written while the reply
+            turn_number = record.add(state)  # is worded
+            saving = deps.store.start_save(record)
+        try:
+            text = deps.phrases.say(decision.replies, workflow, decision.state)
+        finally:
+            if saving is not None:
+                await saving
         runtime = deps.runtime()
         runtime.share_results = turn.node_results
         if decision.run:
@@ -236,16 +248,16 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
                     state = state.but(status="failed")
                     continue
                 yield event
-        if rebuilt and any(isinstance(r, Unavailable) for r in decision.replies):
+            turn_number = record.add(state)
+            await deps.store.save(record)
+        elif keep:
+            yield Say(text)
+        else:
             # Nothing could be rebuilt: store nothing and leave no marker, so the next
             # turn rebuilds from the whole history again instead of from an empty state.
             yield Say(text)
             yield TurnFinished(usage)
             return
-        turn_number = record.add(state)
-        await deps.store.save(record)
-        if not decision.run:
-            yield Say(text)
     yield ConversationRef(str(ids.Marker(record.id, turn_number)))
     spent = runtime.usage
     yield TurnFinished(Usage(usage.prompt_tokens + spent.prompt_tokens,

@@ -46,7 +46,12 @@ class Marker:
 
 def mint() -> str:
     """A new unguessable conversation ID (about 131 bits from the OS CSPRNG)."""
-    return "ag_" + "".join(secrets.choice(_ALPHABET) for _ in range(_ID_LENGTH))
+    number = secrets.randbelow(len(_ALPHABET) ** _ID_LENGTH)
+    digits = []
+    for _ in range(_ID_LENGTH):
+        number, digit = divmod(number, len(_ALPHABET))
+        digits.append(_ALPHABET[digit])
+    return "ag_" + "".join(digits)
 
 
 def embed(marker: Marker | str, style: str = "fence") -> str:

@@ -98,7 +98,15 @@ class Record:
         return turn
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The record as stored; snapshots are shared, never changed once added."""
+        return {"id": self.id, "workflow": self.workflow, "owner": self.owner,
+                "next_turn": self.next_turn, "snapshots": dict(self.snapshots)}
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> "Record":
+        """A record from what `to_dict` gave, already checked (no second check)."""
+        return cls(stored["id"], stored["workflow"], stored["owner"], stored["next_turn"],
+                   dict(stored["snapshots"]))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], expected_id: str | None = None) -> "Record":

@@ -1,15 +1,21 @@
-"""Conversation records on disk: one small TinyDB file per conversation.
+"""Conversation records on disk: one small JSON file per conversation, in TinyDB's layout.
 
-TinyDB's JSON storage rewrites its whole file on every write, so a shared file would make
-each turn slower as conversations pile up. One file per conversation, in folders sharded by
-the ID's first characters, keeps a turn's write the same size whatever else is stored.
-Writes go to a temporary file that replaces the old one (never a half-written record), and
-all file work runs in a worker thread, off the event loop.
+One file per conversation, in folders sharded by the ID's first characters, keeps a turn's
+write the same size whatever else is stored. A file holds the record as TinyDB stores a
+one-document table (`{"conversation": {"1": record}}`), so TinyDB can open it, but the
+store reads and writes it directly: a save writes the whole record it already holds, with
+no read before it. Writes go to a temporary file that replaces the old one (never a
+half-written record) after `fdatasync`, in a worker thread, off the event loop.
+
+Recently saved or loaded records are kept in memory, checked against the file's identity
+(inode, size, modification time) on every load, so a turn that follows another needs no
+read, while a file changed, damaged or removed on disk is still noticed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -19,11 +25,7 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
-from typing import AsyncIterator
-
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document
+from typing import Any, AsyncIterator, Awaitable
 
 from agentgate.conversation.state import Record
 
@@ -31,36 +33,50 @@ log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^ag_[A-Za-z0-9]{22}$")
 _TABLE = "conversation"
 TEMP_MAX_AGE = 60.0  # seconds: a write takes milliseconds, an older temporary file is debris
+RECENT_KEPT = 4096   # records kept in memory
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that replaces the file in one step (write temp, fsync, rename)."""
+def encode(record: Record) -> bytes:
+    """A record as its file holds it."""
+    return json.dumps({_TABLE: {"1": record.to_dict()}}, separators=(",", ":"),
+                      ensure_ascii=False).encode()
 
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
 
-    def read(self):
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        return json.loads(text) if text.strip() else None
+def decode(data: bytes, conversation_id: str) -> Record | None:
+    """The record a file holds; None for an empty table; ValueError for anything else."""
+    document = json.loads(data) if data.strip() else None
+    if document is None:
+        return None
+    table = document.get(_TABLE) if isinstance(document, dict) else None
+    if not isinstance(table, dict):
+        raise ValueError("not a conversation table")
+    stored = table.get("1")
+    if stored is None:
+        return None
+    if not isinstance(stored, dict):
+        raise ValueError("not a conversation record")
+    return Record.from_dict(stored, conversation_id)
 
-    def write(self, data) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, separators=(",", ":"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
 
-    def close(self) -> None:
-        pass
+def write_atomically(path: Path, data: bytes) -> tuple[int, int, int]:
+    """Replace `path` with `data` durably; returns the new file's identity."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fdatasync(handle.fileno())
+            identity = _identity(os.fstat(handle.fileno()))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return identity
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int]:
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 class ConversationStore:
@@ -69,6 +85,9 @@ class ConversationStore:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root) / "conversations"
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # id -> (file identity, record as stored); a hit is copied before it is handed out
+        self._recent: collections.OrderedDict[str, tuple[tuple[int, int, int], dict[str, Any]]] \
+            = collections.OrderedDict()
 
     def path_for(self, conversation_id: str) -> Path:
         if not _SAFE_ID.match(conversation_id):
@@ -85,25 +104,59 @@ class ConversationStore:
             yield
 
     async def load(self, conversation_id: str) -> Record | None:
-        """The record, or None when it is missing or unreadable (logged, left in place)."""
-        return await asyncio.to_thread(self._load, conversation_id)
+        """The record, or None when it is missing or unreadable (logged, set aside)."""
+        path = self.path_for(conversation_id)
+        kept = self._recent.get(conversation_id)
+        if kept is not None:
+            try:
+                identity = _identity(path.stat())
+            except OSError:
+                identity = None
+            if identity == kept[0]:
+                self._recent.move_to_end(conversation_id)
+                return Record.of(kept[1])
+            del self._recent[conversation_id]
+        identity, record = await asyncio.to_thread(self._load, conversation_id, path)
+        if record is not None:
+            self._remember(conversation_id, identity, record.to_dict())
+        return record
 
     async def save(self, record: Record) -> None:
-        await asyncio.to_thread(self._save, record)
+        await self.start_save(record)
 
-    def _load(self, conversation_id: str) -> Record | None:
-        path = self.path_for(conversation_id)
+    def start_save(self, record: Record) -> Awaitable[None]:
+        """Start writing `record` now, in a worker thread; awaiting the result waits until
+        it is durable (and raises what the write raised). The record must not change
+        until then."""
+        stored = record.to_dict()
+        written = asyncio.get_running_loop().run_in_executor(None, self._save, record)
+
+        async def durable() -> None:
+            self._remember(record.id, await written, stored)
+
+        return durable()
+
+    def _remember(self, conversation_id: str, identity: tuple[int, int, int],
+                  stored: dict[str, Any]) -> None:
+        self._recent[conversation_id] = (identity, stored)
+        self._recent.move_to_end(conversation_id)
+        while len(self._recent) > RECENT_KEPT:
+            self._recent.popitem(last=False)
+
+    def _load(self, conversation_id: str,
+              path: Path) -> tuple[tuple[int, int, int] | None, Record | None]:
         try:
-            if not path.exists():
-                return None
-            with TinyDB(path, storage=AtomicJSONStorage) as db:
-                document = db.table(_TABLE).get(doc_id=1)
-            return Record.from_dict(dict(document), conversation_id) if document else None
+            with open(path, "rb") as handle:
+                identity = _identity(os.fstat(handle.fileno()))
+                record = decode(handle.read(), conversation_id)
+        except FileNotFoundError:
+            return None, None
         except Exception as exc:  # any damage stays with this one conversation
             log.warning("conversation %s: stored record unreadable (%s); set aside, and "
                         "rebuilt from the chat history", conversation_id, type(exc).__name__)
             self._quarantine(path)
-            return None
+            return None, None
+        return identity, record
 
     @staticmethod
     def _quarantine(path: Path) -> None:
@@ -135,8 +188,11 @@ class ConversationStore:
                     removed += 1
         return removed
 
-    def _save(self, record: Record) -> None:
+    def _save(self, record: Record) -> tuple[int, int, int]:
         path = self.path_for(record.id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with TinyDB(path, storage=AtomicJSONStorage) as db:
-            db.table(_TABLE).upsert(Document(record.to_dict(), doc_id=1))
+        data = encode(record)
+        try:
+            return write_atomically(path, data)
+        except FileNotFoundError:  # the conversation's first save in a new shard folder
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return write_atomically(path, data)

@@ -21,6 +21,7 @@ from agentgate.workflow.values import describe, shown
 TEMPLATES = ("intro", "ask", "invalid", "accepted", "changed", "choice", "help", "talk",
              "confirm", "cancelled", "fixed_refused", "finished", "failed",
              "llm_unavailable", "extract_system", "extract_user")
+CONTEXTS_KEPT = 1024
 _SINGULAR = {"years": "year", "months": "month", "weeks": "week", "days": "day",
              "nights": "night", "hours": "hour", "minutes": "minute", "people": "person"}
 
@@ -70,11 +71,12 @@ class Phrases:
         if missing:
             raise PromptsMissing(f"prompt templates missing from {folder}: "
                                  + ", ".join(f"{name}.md.j2" for name in missing))
-        for name in TEMPLATES:  # compile every template now, not on a user's first turn
-            self.env.get_template(f"{name}.md.j2")
+        self._contexts: dict[int, tuple[Any, dict[str, Any]]] = {}
+        # Compiled once, now: no user's turn compiles one or checks its file again.
+        self._templates = {name: self.env.get_template(f"{name}.md.j2") for name in TEMPLATES}
 
     def render(self, name: str, **context: Any) -> str:
-        return self.env.get_template(f"{name}.md.j2").render(**context).strip()
+        return self._templates[name].render(**context).strip()
 
     def describe_input(self, name: str, spec: QueryInput, workflow=None) -> dict[str, Any]:
         profile = workflow.profile.inputs.get(name) if workflow is not None else None
@@ -87,9 +89,17 @@ class Phrases:
                 "required": spec.required}
 
     def workflow_context(self, workflow) -> dict[str, Any]:
-        return {"title": workflow.title, "description": workflow.description,
-                "inputs": [self.describe_input(n, s, workflow)
-                           for n, s in workflow.inputs.items()]}
+        """The workflow as templates see it (made once per loaded workflow)."""
+        kept = self._contexts.get(id(workflow))
+        if kept is not None and kept[0] is workflow:
+            return kept[1]
+        context = {"title": workflow.title, "description": workflow.description,
+                   "inputs": [self.describe_input(n, s, workflow)
+                              for n, s in workflow.inputs.items()]}
+        if len(self._contexts) >= CONTEXTS_KEPT:  # workflows reloaded many times over
+            self._contexts.clear()
+        self._contexts[id(workflow)] = (workflow, context)
+        return context
 
     def value(self, workflow, name: str, value: Any) -> str:
         profile = workflow.profile.inputs.get(name)

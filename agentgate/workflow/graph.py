@@ -8,6 +8,7 @@ undeclared inputs, and cycles.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -27,6 +28,15 @@ class Graph:
     dependencies: dict[str, set[str]]
     output: str
     external: set[str] = field(default_factory=set)  # outer nodes referenced from inside
+
+    @functools.cached_property
+    def dependents(self) -> dict[str, list[str]]:
+        """For each node, the nodes that depend on it."""
+        found: dict[str, list[str]] = {node_id: [] for node_id in self.nodes}
+        for node_id, deps in self.dependencies.items():
+            for dep in deps:
+                found[dep].append(node_id)
+        return found
 
 
 def json_path(location: tuple[Any, ...] | list[Any]) -> str:

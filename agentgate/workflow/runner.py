@@ -11,6 +11,7 @@ show (fixed values redacted).
 from __future__ import annotations
 
 import asyncio
+import collections
 import html
 import json
 import logging
@@ -127,12 +128,25 @@ def answer_text(result: dict[str, Any]) -> str:
     return text if isinstance(text, str) else json.dumps(result, indent=2, default=str)
 
 
-async def _run_node(node: Node, context: NodeContext, timeout: float) -> dict[str, Any]:
+def _budget(node: Node, timeout: float) -> float:
+    """Start the node's time budget; returns its time limit in seconds."""
     limit = node.spec.timeout or timeout
-    deadline = asyncio.timeout(limit)
     # Templates pay for their work from this budget, so even a loop that never awaits
     # stops at the step's time limit (asyncio's timeout alone cannot interrupt it).
     BUDGET.set(Budget(time.monotonic() + limit, limit))
+    return limit
+
+
+def _checked(node: Node, result: Any) -> dict[str, Any]:
+    if not isinstance(result, dict):
+        raise TypeError(f"node type {node.type_name!r} returned {type(result).__name__}, "
+                        "not a dict")
+    return result
+
+
+async def _run_node(node: Node, context: NodeContext, timeout: float) -> dict[str, Any]:
+    limit = _budget(node, timeout)
+    deadline = asyncio.timeout(limit)
     context.runtime.count_step()
     try:
         async with deadline:
@@ -141,10 +155,14 @@ async def _run_node(node: Node, context: NodeContext, timeout: float) -> dict[st
         if not deadline.expired():
             raise  # the node's own time limit, with its own words
         raise TimeoutError(f"it took longer than {limit:g} s") from None
-    if not isinstance(result, dict):
-        raise TypeError(f"node type {node.type_name!r} returned {type(result).__name__}, "
-                        "not a dict")
-    return result
+    return _checked(node, result)
+
+
+def _run_quick(node: Node, context: NodeContext, timeout: float) -> dict[str, Any]:
+    """A quick node's result, computed at once in the runner's own task."""
+    _budget(node, timeout)
+    context.runtime.count_step()
+    return _checked(node, node.run_quick(context))
 
 
 def _summary(node: Node, context: NodeContext, result: dict[str, Any]) -> str | None:
@@ -168,32 +186,63 @@ def _summary(node: Node, context: NodeContext, result: dict[str, Any]) -> str | 
 async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
                   stream: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
     """Run `graph`; results land in `context.nodes` too. Raises NodeError on a failure,
-    with fixed values (`context.secrets`) redacted from its message."""
-    emit = emit or (lambda event: None)
+    with fixed values (`context.secrets`) redacted from its message.
+
+    Each node waits on a count of unsettled dependencies; a node whose count reaches zero
+    joins the ready queue. Quick nodes (a template without loops, a branch) run at once in
+    this task; the others run as tasks of their own."""
+    emit = emit or _ignore
     secrets = list(context.secrets)
     results = context.nodes
-    waiting = dict(graph.dependencies)
+    timeout = context.runtime.node_timeout
+    unsettled = {node_id: len(deps) for node_id, deps in graph.dependencies.items()}
+    ready = collections.deque(node_id for node_id, count in unsettled.items() if count == 0)
     skipped: set[str] = set()
     ruled_out: set[str] = set()
     running: dict[asyncio.Task, tuple[Node, float]] = {}
+
+    def settle(node_id: str) -> None:
+        for dependent in graph.dependents[node_id]:
+            unsettled[dependent] -= 1
+            if unsettled[dependent] == 0:
+                ready.append(dependent)
+
+    def fail(node: Node, error: BaseException) -> NodeError:
+        message = redact(describe_error(error, node, secrets), secrets)
+        emit(NodeFailed(node.id, node.title, message))
+        return NodeError(node, message)
+
+    def finish(node: Node, result: dict[str, Any], started: float) -> None:
+        results[node.id] = result
+        ruled_out.update(node.skipped_after(result))
+        summary = _summary(node, context, result)
+        shared = public_result(result, secrets) if context.runtime.share_results else None
+        emit(NodeFinished(node.id, node.title, time.monotonic() - started,
+                          redact(summary, secrets) if summary else None, shared))
+        settle(node.id)
+
     try:
-        while waiting or running:
-            progressed = True
-            while progressed:
-                progressed = False
-                for node_id in [n for n, deps in waiting.items()
-                                if deps <= results.keys() | skipped]:
-                    deps = waiting.pop(node_id)
-                    node = graph.nodes[node_id]
-                    progressed = True
-                    if node_id in ruled_out or (deps and deps <= skipped):
-                        skipped.add(node_id)
-                        emit(NodeSkipped(node_id, node.title))
-                        continue
-                    own = context.with_stream(stream if node_id == graph.output else None)
-                    task = asyncio.ensure_future(_run_node(node, own, context.runtime.node_timeout))
-                    running[task] = (node, time.monotonic())
-                    emit(NodeStarted(node_id, node.title))
+        while ready or running:
+            while ready:
+                node_id = ready.popleft()
+                node, deps = graph.nodes[node_id], graph.dependencies[node_id]
+                if node_id in ruled_out or (deps and deps <= skipped):
+                    skipped.add(node_id)
+                    emit(NodeSkipped(node_id, node.title))
+                    settle(node_id)
+                    continue
+                emit(NodeStarted(node_id, node.title))
+                started = time.monotonic()
+                if node.quick:
+                    try:
+                        result = _run_quick(node, context, timeout)
+                    except Exception as error:
+                        raise fail(node, error) from None
+                    finish(node, result, started)
+                    continue
+                own = context.with_stream(stream) if stream is not None and \
+                    node_id == graph.output else context
+                running[asyncio.ensure_future(_run_node(node, own, timeout))] = (node, started)
             if not running:
                 break
             done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
@@ -201,23 +250,18 @@ async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
                 node, started = running.pop(task)
                 error = task.exception()
                 if error is not None:
-                    message = redact(describe_error(error, node, secrets), secrets)
-                    emit(NodeFailed(node.id, node.title, message))
-                    raise NodeError(node, message)
-                result = task.result()
-                results[node.id] = result
-                ruled_out |= node.skipped_after(result)
-                summary = _summary(node, context, result)
-                shared = public_result(result, secrets) if context.runtime.share_results \
-                    else None
-                emit(NodeFinished(node.id, node.title, time.monotonic() - started,
-                                  redact(summary, secrets) if summary else None, shared))
+                    raise fail(node, error)
+                finish(node, task.result(), started)
     finally:
         for task in running:
             task.cancel()
         if running:
             await asyncio.gather(*running, return_exceptions=True)
     return results
+
+
+def _ignore(event: Event) -> None:
+    pass
 
 
 def variable_values(workflow: Workflow, given: Mapping[str, str] | None) -> dict[str, str]:

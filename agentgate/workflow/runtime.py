@@ -13,6 +13,7 @@ from agentgate.settings import Settings
 
 if TYPE_CHECKING:
     from agentgate.llm import InternalLLM
+    from agentgate.workflow.http_client import HttpClient
     from agentgate.workflow.loader import Catalog
 
 MAX_DEPTH = 5  # workflows calling workflows
@@ -22,6 +23,7 @@ MAX_DEPTH = 5  # workflows calling workflows
 class Runtime:
     llm: "InternalLLM | None" = None
     catalog: "Catalog | None" = None
+    http: "HttpClient | None" = None  # None: each http step opens a session of its own
     node_timeout: float = 60.0
     run_timeout: float = 300.0
     depth: int = 0
@@ -74,7 +76,7 @@ class RunLimits:
                    max_http_bytes=settings.max_http_bytes,
                    max_answer_chars=settings.max_answer_chars)
 
-    def runtime(self, llm: "InternalLLM | None" = None,
-                catalog: "Catalog | None" = None) -> Runtime:
+    def runtime(self, llm: "InternalLLM | None" = None, catalog: "Catalog | None" = None,
+                http: "HttpClient | None" = None) -> Runtime:
         """A fresh runtime for one run, with these limits."""
-        return Runtime(llm=llm, catalog=catalog, **dataclasses.asdict(self))
+        return Runtime(llm=llm, catalog=catalog, http=http, **dataclasses.asdict(self))

@@ -104,5 +104,14 @@ class Node:
     def compile(self, source: str):
         return ENVIRONMENT.from_string(source)
 
+    @property
+    def quick(self) -> bool:
+        """Whether `run_quick` does the work: quick, synchronous work that the runner does
+        at once, without a task of its own."""
+        return False
+
+    def run_quick(self, context: NodeContext) -> dict[str, Any]:
+        raise NotImplementedError(f"node type {self.type_name!r} is not quick")
+
     async def run(self, context: NodeContext) -> dict[str, Any]:
         raise NotImplementedError(f"node type {self.type_name!r} does not implement run()")

@@ -37,10 +37,15 @@ class BranchNode(Node):
     def gated(self) -> set[str]:
         return set(self.params.then) | set(self.params.else_)
 
-    async def run(self, context: NodeContext) -> dict[str, Any]:
+    quick = True
+
+    def run_quick(self, context: NodeContext) -> dict[str, Any]:
         chosen = bool(self._condition(**context.template_context()))
         return {"value": chosen, "branch": "then" if chosen else "else",
                 "text": "then" if chosen else "else"}
+
+    async def run(self, context: NodeContext) -> dict[str, Any]:
+        return self.run_quick(context)
 
     def skipped_after(self, result: dict[str, Any]) -> set[str]:
         taken = set(self.params.then if result["value"] else self.params.else_)

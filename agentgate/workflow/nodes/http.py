@@ -8,6 +8,7 @@ cannot change the host.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any, Literal
 
@@ -88,8 +89,11 @@ class HttpNode(Node):
         url = render(params.url).strip()
         if not url.startswith(("http://", "https://")):
             raise NodeFailure("the URL must start with http:// or https://")
+        shared = context.runtime.http
         try:
-            async with aiohttp.ClientSession() as session:
+            async with contextlib.AsyncExitStack() as stack:
+                session = shared.session() if shared is not None else \
+                    await stack.enter_async_context(aiohttp.ClientSession())
                 async with session.request(
                         params.method, url, params=_render_tree(params.query, render),
                         headers=_render_tree(params.headers, render),

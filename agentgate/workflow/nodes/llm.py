@@ -7,13 +7,15 @@ When its text is the workflow's answer, the tokens are streamed to the client as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from pydantic import Field
 
 from agentgate.errors import NodeFailure
 from agentgate.workflow.nodes.base import Node, NodeContext, NodeParams
+
+if TYPE_CHECKING:
+    import openai
 
 
 class LlmParams(NodeParams):
@@ -43,6 +45,8 @@ class LlmNode(Node):
         return template.render(scope).strip() if template is not None else None
 
     async def run(self, context: NodeContext) -> dict[str, Any]:
+        import openai  # the SDK takes long to import: only workflows that call a model pay
+
         scope = context.template_context()
         internal = context.runtime.llm
         base_url = self._render("base_url", scope)
@@ -84,7 +88,7 @@ class LlmNode(Node):
                 await client.close()
         return {"text": text}
 
-    async def _complete(self, client: openai.AsyncOpenAI, options: dict[str, Any],
+    async def _complete(self, client: "openai.AsyncOpenAI", options: dict[str, Any],
                         context: NodeContext) -> str:
         if context.stream is None:
             completion = await client.chat.completions.create(**options)

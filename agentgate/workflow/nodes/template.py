@@ -25,10 +25,15 @@ class TemplateNode(Node):
         # budget stops it at the step's time limit), so other turns keep moving.
         self._loops = "{%" in params.template and " for " in params.template
 
+    @property
+    def quick(self) -> bool:
+        return not self._loops
+
+    def run_quick(self, context: NodeContext) -> dict[str, Any]:
+        return {"text": self._template.render(context.template_context()).strip()}
+
     async def run(self, context: NodeContext) -> dict[str, Any]:
-        scope = context.template_context()
-        if self._loops:
-            text = await asyncio.to_thread(self._template.render, scope)
-        else:
-            text = self._template.render(scope)
+        if not self._loops:
+            return self.run_quick(context)
+        text = await asyncio.to_thread(self._template.render, context.template_context())
         return {"text": text.strip()}
