@@ -13,10 +13,12 @@ from aiohttp import web
 from agentgate import __version__
 from agentgate.api import middleware
 from agentgate.api.chat import chat_completions
+from agentgate.api.response_store import FileResponseStore, ResponseStore
+from agentgate.api.responses import create_response, delete_response, get_response
 from agentgate.api.models import get_model, list_models
 from agentgate.api.limits import TurnLimits
 from agentgate.api import observe
-from agentgate.appkeys import CATALOG, DEPS, LIMITS, METRICS, SETTINGS
+from agentgate.appkeys import CATALOG, DEPS, LIMITS, METRICS, RESPONSES, SETTINGS
 from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.store import ConversationStore
 from agentgate.extraction.followup import Phrases
@@ -74,7 +76,8 @@ async def _sweep_temporary_files(app: web.Application):
 
 
 async def _expire_conversations(app: web.Application):
-    """Deletes conversation records past the retention period, once an hour."""
+    """Deletes conversation records and stored responses past the retention period, once an
+    hour."""
     store, days = app[DEPS].store, app[SETTINGS].retention_days
 
     async def expire() -> None:
@@ -83,6 +86,9 @@ async def _expire_conversations(app: web.Application):
                 removed = await store.sweep(days * 86400)
                 if removed:
                     log.info("removed %d conversations older than %g days", removed, days)
+                removed = await app[RESPONSES].sweep(days * 86400)
+                if removed:
+                    log.info("removed %d stored responses older than %g days", removed, days)
             except Exception:
                 log.exception("removing old conversations failed")
             await asyncio.sleep(3600)
@@ -102,11 +108,13 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
                store: ConversationStore | None = None,
                llm: "InternalLLM | None" = None,
                today: Callable[[], dt.date] = dt.date.today,
-               report_on_startup: bool = True) -> web.Application:
+               report_on_startup: bool = True,
+               responses: ResponseStore | None = None) -> web.Application:
     """The whole service. `llm` defaults to the one the settings describe (None: offline);
-    `today` is the clock relative dates are read against. The start-up report (workflows
-    served, problems, warnings) is logged when the app starts, unless the caller logs it
-    itself once the port is bound (`agentgate.startup.report`)."""
+    `today` is the clock relative dates are read against; `responses` stores Responses API
+    objects (default: files under the data folder). The start-up report (workflows served,
+    problems, warnings) is logged when the app starts, unless the caller logs it itself
+    once the port is bound (`agentgate.startup.report`)."""
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[observe.observe, middleware.errors,
                                        middleware.cors_preflight, middleware.authenticate])
@@ -117,6 +125,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     app[LIMITS] = TurnLimits(settings.max_turns, settings.max_turns_per_key)
     app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)],
                                                                   quiet=True)
+    app[RESPONSES] = responses if responses is not None else FileResponseStore(settings.data_dir)
     owned_llm = llm is None
     if llm is None and settings.llm_base_url:
         from agentgate.llm import InternalLLM  # imported only when one is configured
@@ -154,4 +163,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
         app.router.add_get(f"{prefix}/models", list_models)
         app.router.add_get(f"{prefix}/models/{{model:.+}}", get_model)
         app.router.add_post(f"{prefix}/chat/completions", chat_completions)
+        app.router.add_post(f"{prefix}/responses", create_response)
+        app.router.add_get(f"{prefix}/responses/{{response_id}}", get_response)
+        app.router.add_delete(f"{prefix}/responses/{{response_id}}", delete_response)
     return app

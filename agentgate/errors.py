@@ -8,6 +8,7 @@ understood (a problem of a workflow file, a value a user cannot give, a failed s
      │    ├── AuthenticationFailed    401 invalid_api_key
      │    ├── ModelNotFound           404 model_not_found
      │    ├── RouteNotFound           404 not_found
+     │    ├── ResponseNotFound        404 response_not_found / previous_response_not_found
      │    ├── MethodNotAllowed        405 method_not_allowed
      │    ├── RequestTimeout          408 request_timeout
      │    ├── PayloadTooLarge         413 payload_too_large
@@ -94,6 +95,23 @@ class RouteNotFound(ApiError):
     status = 404
     type = "invalid_request_error"
     code = "not_found"
+
+
+class ResponseNotFound(ApiError):
+    """No stored response has this id for this API key (a foreign one is not told apart
+    from a missing one)."""
+
+    status = 404
+    type = "invalid_request_error"
+    code = "response_not_found"
+
+    def __init__(self, response_id: str, *, previous: bool = False):
+        shown = response_id if len(response_id) <= 80 else response_id[:77] + "…"
+        if previous:
+            super().__init__(f"Previous response with id '{shown}' not found.",
+                             param="previous_response_id", code="previous_response_not_found")
+        else:
+            super().__init__(f"Response with id '{shown}' not found.")
 
 
 class MethodNotAllowed(ApiError):

@@ -1,13 +1,14 @@
 """What a turn produces, independent of any wire format.
 
 `dialogue.handle_turn` and the runner yield these; the Chat Completions renderer and the CLI
-turn them into text. Node events carry titles, never node inputs or outputs, which may hold
-fixed (secret) values.
+turn them into text. Node events carry titles, not node inputs or outputs, which may hold
+fixed (secret) values; only a request that asks for node results gets them, redacted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class NodeFinished:
     title: str
     seconds: float
     summary: str | None = None
+    result: Any = None  # only when the run shares results, secrets redacted
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address the HTTP server listens on."),
     Setting("port", 8000, "Port the HTTP server listens on.", int),
     Setting("workflows", "workflows", "Folder holding the workflow JSON files."),
-    Setting("data_dir", "data", "Folder where conversation state is stored."),
+    Setting("data_dir", "data", "Folder where conversation state and stored Responses API "
+            "objects are kept."),
     Setting("prompts", _bundled_prompts(),
             "Folder holding the jinja2 templates for questions and replies."),
     Setting("api_keys", (), "Comma-separated API keys clients must send as a Bearer token; "
@@ -107,7 +108,8 @@ SETTINGS: tuple[Setting, ...] = (
             _choice("text", "json")),
     Setting("reasoning", "tags", "How workflow progress is shown: `tags` (a <thinking> block "
             "in the content, works everywhere), `reasoning_content` (a separate field that "
-            "some clients show as reasoning) or `none`.",
+            "some clients show as reasoning) or `none`. The Responses API shows progress as a "
+            "reasoning item unless this is `none`.",
             _choice("tags", "reasoning_content", "none")),
     Setting("heartbeat_seconds", 15.0, "Seconds of silence after which a stream gets an SSE "
             "comment, so proxies and clients keep long runs open.", _positive_seconds),

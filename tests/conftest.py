@@ -1,5 +1,6 @@
 """Shared fixtures: settings on a temporary data folder, the app over HTTP, a live server in
-a thread (for the synchronous OpenAI SDK), and validation against OpenAI's schemas."""
+a thread (for the synchronous OpenAI SDK), and validation against OpenAI's schemas (and, for
+the Responses API, the Open Responses shapes in responses_shapes.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from aiohttp import web
 from agentgate.app import create_app
 from agentgate.workflow.nodes import Node, NodeFailure, NodeParams
 from agentgate.settings import Settings
+from responses_shapes import check_event, check_response
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
@@ -90,11 +92,13 @@ def _openai_checker() -> Callable[[str, Any], None]:
 CHECK = _openai_checker()
 
 
-def _schema_for(path: str, status: int) -> str | None:
+def _schema_for(path: str, status: int, method: str = "POST") -> str | None:
     if status >= 400:
         return "ErrorResponse"
     if path.endswith("/chat/completions"):
         return "CreateChatCompletionResponse"
+    if "/responses" in path:
+        return "Response" if method != "DELETE" else None
     if path.endswith("/models"):
         return "ListModelsResponse"
     if "/models/" in path:
@@ -108,9 +112,11 @@ async def conformance(request: web.Request, handler):
     response = await handler(request)
     if isinstance(response, web.Response) and response.body and \
             response.content_type == "application/json":
-        name = _schema_for(request.path, response.status)
+        name = _schema_for(request.path, response.status, request.method)
         if name:
             CHECK(name, json.loads(response.body))
+        if name == "Response":
+            check_response(json.loads(response.body))
     return response
 
 
@@ -149,7 +155,34 @@ def conformant_stream_events(monkeypatch):
                 assert "tool_calls" not in choice["delta"]
         await original(self, payload)
 
+    async def checked_send_event(self, payload):
+        CHECK(RESPONSE_EVENT_SCHEMAS[payload["type"]], payload)
+        CHECK("ResponseStreamEvent", payload)
+        check_event(payload)
+        await original_send_event(self, payload)
+
+    original_send_event = EventStream.send_event
     monkeypatch.setattr(EventStream, "send", checked_send)
+    monkeypatch.setattr(EventStream, "send_event", checked_send_event)
+
+
+RESPONSE_EVENT_SCHEMAS = {
+    "response.created": "ResponseCreatedEvent",
+    "response.in_progress": "ResponseInProgressEvent",
+    "response.completed": "ResponseCompletedEvent",
+    "response.failed": "ResponseFailedEvent",
+    "response.output_item.added": "ResponseOutputItemAddedEvent",
+    "response.output_item.done": "ResponseOutputItemDoneEvent",
+    "response.content_part.added": "ResponseContentPartAddedEvent",
+    "response.content_part.done": "ResponseContentPartDoneEvent",
+    "response.output_text.delta": "ResponseTextDeltaEvent",
+    "response.output_text.done": "ResponseTextDoneEvent",
+    "response.reasoning_summary_part.added": "ResponseReasoningSummaryPartAddedEvent",
+    "response.reasoning_summary_part.done": "ResponseReasoningSummaryPartDoneEvent",
+    "response.reasoning_summary_text.delta": "ResponseReasoningSummaryTextDeltaEvent",
+    "response.reasoning_summary_text.done": "ResponseReasoningSummaryTextDoneEvent",
+    "error": "ResponseErrorEvent",
+}
 
 
 @pytest.fixture

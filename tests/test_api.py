@@ -110,8 +110,12 @@ async def test_thinking_block_closed_and_secret_redacted_when_a_node_fails(
 
 async def test_workflow_without_inputs_answers_at_once(make_client, settings):
     client = await make_client(settings.replace(workflows=str(FIXTURES / "good")))
-    reply = await Chat(client, "no-inputs").say("go")
+    chat = Chat(client, "no-inputs")
+    reply = await chat.say("go")
     assert "Hello from A WORKFLOW." in reply
+    # With nothing to change, any later message runs it again.
+    again = await chat.say("what was that?")
+    assert "Hello from A WORKFLOW." in again and "<thinking>" in again
 
 
 async def test_request_fields_we_do_not_use_are_accepted(client):

@@ -132,7 +132,6 @@ async def test_start_up_warms_the_first_turn_without_storing_or_calling_anything
 
 
 async def test_a_save_starts_before_it_is_awaited(tmp_path):
-    import asyncio
     import time
 
     store = ConversationStore(tmp_path)

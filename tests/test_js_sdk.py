@@ -119,3 +119,31 @@ def test_an_unreachable_registry_fails_in_ci(tmp_path):
                                              ("false", False), (None, False)])
 def test_ci_is_recognised(value, expected):
     assert in_ci({} if value is None else {"CI": value}) is expected
+
+
+RESPONSES_SCRIPT = JS / "responses.mjs"
+
+
+def test_js_sdk_responses(node, live_server):
+    done = subprocess.run([node, str(RESPONSES_SCRIPT), live_server().url],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    final = out["final"]
+    assert final["status"] == "completed" and final["model"] == "loan-calculator"
+    assert [item["type"] for item in final["output"]] == ["reasoning", "message"]
+    assert "$1,896.20" in final["output_text"] and ids.find(final["output_text"])
+    assert done.stderr.index("✓ Writing the answer") < done.stderr.index("$1,896.20")
+    kinds = out["streamed"]["kinds"]
+    assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
+    assert "Hello there!" in out["streamed"]["text"]
+    first, second, third = out["turns"]
+    assert "yearly interest rate" in first and "how many years" in second.lower()
+    assert "$1,896.20" in third
+
+
+def test_docs_responses_example_is_the_script_core():
+    script = {line.strip() for line in RESPONSES_SCRIPT.read_text().splitlines()}
+    example = doc_example(ROOT / "docs" / "api.md", "responses-js")
+    missing = [line for line in example.splitlines() if line.strip() not in script]
+    assert not missing, missing

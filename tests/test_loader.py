@@ -23,6 +23,9 @@ def problems_of(name: str) -> list[str]:
 def test_bundled_workflows_load(path: Path):
     workflow = load_file(path)
     assert workflow.name == path.stem
+    if workflow.name == "hello":  # answers any message: no inputs, a request variable
+        assert not workflow.inputs and workflow.variables
+        return
     assert 2 <= len(workflow.inputs) <= 5
     assert len({spec.type for spec in workflow.inputs.values()}) >= 2
 

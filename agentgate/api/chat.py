@@ -11,13 +11,12 @@ from aiohttp import web
 from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.web_protocol import RequestPayloadError
 
-from agentgate.api import housekeeping, wire
-from agentgate.api.observe import ObservedTurn, name_conversation
+from agentgate.api import housekeeping, variables, wire
+from agentgate.api.observe import ObservedTurn, turn_events
 from agentgate.api.render import Piece, TextRenderer
-from agentgate.api.sse import EventStream
+from agentgate.api.sse import EventStream, first_event, with_heartbeats
 from agentgate.appkeys import API_KEY, CATALOG, DEPS, LIMITS, METRICS, SETTINGS
-from agentgate.conversation.dialogue import Turn, handle_turn
-from agentgate.conversation.unavailable import unavailable
+from agentgate.conversation.dialogue import Turn
 from agentgate.errors import (ApiError, InvalidRequest, ModelNotFound, RequestTimeout,
                               ServerError)
 from agentgate.events import AnswerDelta, Event, TurnFinished, Usage
@@ -61,18 +60,15 @@ async def _chat_completions(request: web.Request) -> web.StreamResponse:
     settings, deps = request.app[SETTINGS], request.app[DEPS]
     user = request.headers.get(settings.user_header, "")[:200] if settings.user_header \
         else None
-    turn = Turn(messages=chat.chat_messages(), api_key=request.get(API_KEY), user=user or None)
+    turn = Turn(messages=chat.chat_messages(), api_key=request.get(API_KEY), user=user or None,
+                variables=variables.from_headers(request.headers, workflow))
     task = housekeeping.detect(request.headers, chat)
     if task is not None:
         log.debug("answered %s background task for %s", task, workflow.name)
         events = ObservedTurn(_single_answer(housekeeping.answer(task, workflow)),
                               request.app[METRICS], workflow, "task")
-    elif (refusal := unavailable(workflow, deps)) is not None:
-        events = ObservedTurn(refusal, request.app[METRICS], workflow, "unavailable")
     else:
-        name_conversation(turn.messages)
-        events = ObservedTurn(handle_turn(turn, workflow=workflow, deps=deps),
-                              request.app[METRICS], workflow)
+        events = turn_events(request.app, turn, workflow)
     renderer = TextRenderer(deps.id_style, settings.reasoning)
     prompt_tokens = sum(wire.estimate_tokens(len(m.text)) for m in turn.messages)
     try:
@@ -117,19 +113,7 @@ async def _stream(request: web.Request, chat: wire.ChatRequest, events: AsyncIte
                   renderer: TextRenderer, prompt_tokens: int,
                   heartbeat: float) -> web.StreamResponse:
     cid, created, model = wire.completion_id(), wire.now(), chat.model
-    # The first event is awaited (for one heartbeat interval) before the stream opens, so
-    # an early failure is still a plain JSON error with the right status. A turn that is
-    # slower to start (waiting for the internal LLM, or for another turn of the same
-    # conversation) gets its stream opened and kept alive with heartbeats instead.
-    first = asyncio.ensure_future(anext(events, None))
-    try:
-        await asyncio.wait({first}, timeout=heartbeat)
-        if first.done():
-            first.result()
-    except BaseException:
-        first.cancel()
-        await asyncio.wait({first})
-        raise
+    first = await first_event(events, heartbeat)
     stream = EventStream(request)
     try:
         await stream.open()
@@ -150,7 +134,7 @@ async def _stream(request: web.Request, chat: wire.ChatRequest, events: AsyncIte
     sent_chars = 0
     finished = None
     try:
-        async for event in _with_heartbeats(first, events, heartbeat, stream):
+        async for event in with_heartbeats(first, events, heartbeat, stream):
             if isinstance(event, TurnFinished):
                 finished = event
                 continue
@@ -176,29 +160,3 @@ async def _stream(request: web.Request, chat: wire.ChatRequest, events: AsyncIte
                                            _usage(finished, prompt_tokens, sent_chars)))
     await stream.done()
     return stream.response
-
-
-async def _with_heartbeats(first: asyncio.Future, events: AsyncIterator[Event], every: float,
-                           stream: EventStream) -> AsyncIterator[Event]:
-    """The events (the first one already asked for), with an SSE comment sent whenever
-    the next one is `every` seconds late.
-
-    The pending `anext` is waited on, never cancelled: cancelling it would break the turn.
-    """
-    pending = first
-    while True:
-        try:
-            while not (await asyncio.wait({pending}, timeout=every))[0]:
-                await stream.comment("ping")
-        except BaseException:
-            pending.cancel()
-            await asyncio.wait({pending})  # let the turn unwind before it is closed
-            raise
-        event = pending.result()
-        if event is None:
-            return
-        yield event
-        pending = asyncio.ensure_future(anext(events, None))
-
-
-

@@ -59,7 +59,7 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> ApiError:
     return ServerError(exc.reason or "Server error.")
 
 
-_CORS_HEADERS = {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+_CORS_HEADERS = {"Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
                  "Access-Control-Max-Age": "600"}
 
 
@@ -103,10 +103,11 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip() if scheme.lower() == "bearer" else ""
+    token = token or request.headers.get("x-api-key", "").strip()
     if keys:
         if not token:
             raise AuthenticationFailed("Missing API key: send it as "
-                                       "`Authorization: Bearer <key>`.")
+                                       "`Authorization: Bearer <key>` or `x-api-key: <key>`.")
         if not any(hmac.compare_digest(token.encode(), key.encode()) for key in keys):
             raise AuthenticationFailed("Incorrect API key provided.")
         request[API_KEY] = token

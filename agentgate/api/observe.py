@@ -16,11 +16,14 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from agentgate import logs
-from agentgate.appkeys import METRICS
+from agentgate.appkeys import DEPS, METRICS
 from agentgate.conversation import ids
+from agentgate.conversation.dialogue import Turn, handle_turn
+from agentgate.conversation.unavailable import unavailable
 from agentgate.events import (ConversationRef, Event, NodeFailed, NodeFinished,
                               ThinkingEnded, ThinkingStarted, TurnFinished)
 from agentgate.metrics import Metrics
+from agentgate.workflow.loader import Workflow
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _STREAMING = web.RequestKey("agentgate_streaming", bool)
@@ -89,6 +92,17 @@ class ObservedTurn:
         if not self._done:
             self._done = True
             self._metrics.turns.labels(self._workflow.name, outcome).inc()
+
+
+def turn_events(app: web.Application, turn: Turn, workflow: Workflow) -> ObservedTurn:
+    """A user's turn as counted events: the workflow's notice when it cannot run on this
+    server, otherwise the conversation's next turn."""
+    deps = app[DEPS]
+    notice = unavailable(workflow, deps)
+    if notice is not None:
+        return ObservedTurn(notice, app[METRICS], workflow, "unavailable")
+    name_conversation(turn.messages)
+    return ObservedTurn(handle_turn(turn, workflow=workflow, deps=deps), app[METRICS], workflow)
 
 
 def name_conversation(messages) -> None:

@@ -1,11 +1,16 @@
-"""Server-sent events for streamed Chat Completions: one `data:` line per event."""
+"""Server-sent events: one `data:` line per event (Chat Completions), or an `event:` line
+naming the event's type then its `data:` line (the Responses API); each event is written
+in one piece. Also what keeps a slow turn's stream open."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from typing import Any, AsyncIterator
 
 from aiohttp import web
+
+from agentgate.events import Event
 
 HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache",
            "Connection": "keep-alive", "X-Accel-Buffering": "no"}
@@ -23,6 +28,11 @@ class EventStream:
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         await self.response.write(f"data: {data}\n\n".encode())
 
+    async def send_event(self, payload: dict[str, Any]) -> None:
+        """A named event: its `event:` line is the payload's `type`."""
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        await self.response.write(f"event: {payload['type']}\ndata: {data}\n\n".encode())
+
     async def comment(self, text: str) -> None:
         """An SSE comment: keeps the connection alive; clients ignore it."""
         await self.response.write(f": {text}\n\n".encode())
@@ -30,3 +40,46 @@ class EventStream:
     async def done(self) -> None:
         await self.response.write(b"data: [DONE]\n\n")
         await self.response.write_eof()
+
+    async def end(self) -> None:
+        """The end of a stream that has no `[DONE]` sentinel."""
+        await self.response.write_eof()
+
+
+async def first_event(events: AsyncIterator[Event], wait: float) -> asyncio.Future:
+    """Asks for the turn's first event and waits for it up to `wait` seconds, so a turn that
+    fails at once still gets a plain JSON error with its status (the exception is raised
+    here). A turn slower to start has its stream opened and kept alive instead."""
+    first = asyncio.ensure_future(anext(events, None))
+    try:
+        await asyncio.wait({first}, timeout=wait)
+        if first.done():
+            first.result()
+    except BaseException:
+        first.cancel()
+        await asyncio.wait({first})
+        raise
+    return first
+
+
+async def with_heartbeats(first: asyncio.Future, events: AsyncIterator[Event], every: float,
+                          stream: EventStream) -> AsyncIterator[Event]:
+    """The events (the first one already asked for), with an SSE comment sent whenever
+    the next one is `every` seconds late.
+
+    The pending `anext` is waited on, never cancelled: cancelling it would break the turn.
+    """
+    pending = first
+    while True:
+        try:
+            while not (await asyncio.wait({pending}, timeout=every))[0]:
+                await stream.comment("ping")
+        except BaseException:
+            pending.cancel()
+            await asyncio.wait({pending})  # let the turn unwind before it is closed
+            raise
+        event = pending.result()
+        if event is None:
+            return
+        yield event
+        pending = asyncio.ensure_future(anext(events, None))

@@ -69,7 +69,7 @@ def parse_chat_request(body: Any) -> ChatRequest:
         request = ChatRequest.model_validate(body)
     except ValidationError as exc:
         error = exc.errors()[0]
-        param = _param(error["loc"])
+        param = param_path(error["loc"])
         if error["type"] == "missing":
             raise InvalidRequest(f"Missing required parameter: '{param}'.", param=param,
                                  code="missing_required_parameter") from None
@@ -93,7 +93,7 @@ def parse_chat_request(body: Any) -> ChatRequest:
     return request
 
 
-def _param(location: tuple[Any, ...]) -> str:
+def param_path(location: tuple[Any, ...]) -> str:
     """pydantic's ('messages', 0, 'content', 'str') -> 'messages[0].content'."""
     param = ""
     for part in location:

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, AsyncIterator, Callable
+from typing import TYPE_CHECKING, AsyncIterator, Callable, Mapping
 
 from agentgate.conversation import ids
 from agentgate.conversation.machine import (Accepted, AfterRun, Changed, Decision,
@@ -52,6 +52,10 @@ class Turn:
     messages: tuple[ChatMessage, ...]
     api_key: str | None = None
     user: str | None = None  # the end user a trusted front end names (opt-in setting)
+    # The request's values of the workflow's variables: for this turn's run only, never
+    # stored.
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+    node_results: bool = False  # the run's node results go out with its events (redacted)
 
 
 @dataclass(frozen=True)
@@ -234,11 +238,12 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
             if saving is not None:
                 await saving
         runtime = deps.runtime()
+        runtime.share_results = turn.node_results
         if decision.run:
             if text:
                 yield Say(text + "\n\n")
             state = state.but(status="finished", asked=None)
-            async for event in _run(workflow, state, deps.phrases, runtime):
+            async for event in _run(workflow, state, deps.phrases, runtime, turn.variables):
                 if isinstance(event, RunFailed):
                     state = state.but(status="failed")
                     continue
@@ -279,10 +284,10 @@ async def _resume(history: History, owner: str | None, workflow: Workflow,
         return None, None, False
 
 
-async def _run(workflow: Workflow, state: State, phrases: Phrases,
-               runtime: Runtime) -> AsyncIterator[Event | RunFailed]:
+async def _run(workflow: Workflow, state: State, phrases: Phrases, runtime: Runtime,
+               variables: Mapping[str, str]) -> AsyncIterator[Event | RunFailed]:
     try:
-        async for event in run_workflow(workflow, state.values, runtime):
+        async for event in run_workflow(workflow, state.values, runtime, variables):
             yield event
     except RunFailed as failure:
         yield failure

@@ -254,7 +254,8 @@ def _after_run(state: State, reading: Reading, workflow, replies: list[Reply]) -
     if pending is not None:
         return Decision(state.but(pending=pending), (*replies, AskChoice(pending)))
     values, accepted, changed = _apply(state, reading, workflow.inputs)
-    if accepted or changed or reading.command == "rerun":
+    # A workflow without inputs has nothing to change: any message asks for a new run.
+    if accepted or changed or reading.command == "rerun" or not workflow.inputs:
         replies += _echo(accepted, changed)
         next_state = state.but(values=values, pending=None, asked=None)
         if workflow.confirm:

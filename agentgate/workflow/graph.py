@@ -65,8 +65,10 @@ def pydantic_message(error: dict[str, Any], model: type | None = None,
 
 
 class GraphBuilder:
-    def __init__(self, report: Report, inputs: set[str], fixed: set[str]):
+    def __init__(self, report: Report, inputs: set[str], fixed: set[str],
+                 variables: set[str] = frozenset()):
         self.report, self.inputs, self.fixed = report, inputs, fixed
+        self.variables = variables
 
     def build(self, specs: list[Any], output: str, where: str,
               outer: frozenset[str] = frozenset()) -> Graph | None:
@@ -182,6 +184,9 @@ class GraphBuilder:
                 problem(path, f"node {node.id!r} references undeclared fixed input {name!r}"
                         + (f" (it is a query input: write `inputs.{name}`)"
                            if name in self.inputs else did_you_mean(name, self.fixed)))
+            for name in sorted(used.vars - self.variables):
+                problem(path, f"node {node.id!r} references undeclared variable {name!r}"
+                        f"{did_you_mean(name, self.variables)}")
             for name in node.spec.after:
                 if name not in ids and name not in broken:
                     problem(f"{path}.after", f"node {node.id!r} waits for unknown node "

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from agentgate.errors import AgentgateError
 from agentgate.extraction.profile import WorkflowProfile
-from agentgate.workflow.model import NAME_PATTERN, EnvValue, QueryInput, WorkflowFile
+from agentgate.workflow.model import (NAME_PATTERN, EnvValue, QueryInput, Variable,
+                                      WorkflowFile)
 from agentgate.workflow.graph import Graph, GraphBuilder, json_path, pydantic_message
 from agentgate.workflow.template_errors import excerpt
 from agentgate.workflow.nodes import Node
@@ -58,6 +59,7 @@ class Workflow:
     created: int
     confirm: bool = False
     profile: WorkflowProfile = field(default=None, repr=False)
+    variables: dict[str, Variable] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.profile is None:
@@ -220,7 +222,8 @@ class _Checker:
         spec = self.spec
         self._check_defaults()
         fixed = self._resolve_fixed()
-        builder = GraphBuilder(self.problem, set(spec.inputs), set(spec.fixed))
+        builder = GraphBuilder(self.problem, set(spec.inputs), set(spec.fixed),
+                               set(spec.variables))
         graph = builder.build(spec.nodes, spec.output, "$.nodes")
         if self.problems or graph is None:
             raise WorkflowInvalid(self.problems)
@@ -232,7 +235,7 @@ class _Checker:
         return Workflow(name=name, title=spec.title or name.replace("-", " ").title(),
                         description=spec.description, inputs=dict(spec.inputs), fixed=fixed,
                         graph=graph, source=path, created=int(path.stat().st_mtime),
-                        confirm=spec.confirm)
+                        confirm=spec.confirm, variables=dict(spec.variables))
 
     def _check_defaults(self) -> None:
         """A default must be a valid answer; each enum option must at least be of the type."""

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentgate.extraction.units import canonical_unit
-from agentgate.workflow.patterns import PatternError, compiled
+from agentgate.workflow.patterns import PatternError, compiled, full_match
 
 InputType = Literal["string", "number", "integer", "boolean", "date", "array"]
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
@@ -90,6 +90,33 @@ class EnvValue(Strict):
     default: Any = Field(None, description="Used when the variable is not set.")
 
 
+class Variable(Strict):
+    """A value a request sets in an `X-Agentgate-Var-<name>` header, for that request only."""
+
+    description: str = Field("", description="What the value is; for people setting up "
+                             "clients.")
+    default: str | None = Field(None, description="Used when the header is absent; without "
+                                "one, every request must send the header.")
+    secret: bool = Field(False, description="Redacted like fixed values from anything shown "
+                         "and from log lines.")
+    pattern: str | None = Field(None, description="Regular expression the whole value must "
+                                "match.")
+    max_length: int = Field(1000, ge=1, le=8000, description="Longest value accepted, in "
+                            "characters.")
+
+    @model_validator(mode="after")
+    def _pattern(self) -> "Variable":
+        if self.pattern is not None:
+            try:
+                compiled(self.pattern)
+            except PatternError as exc:
+                raise ValueError(str(exc)) from None
+        if self.default is not None and (len(self.default) > self.max_length or (
+                self.pattern is not None and not full_match(self.pattern, self.default))):
+            raise ValueError("`default` must be a value the variable accepts")
+        return self
+
+
 class NodeSpec(BaseModel):
     """Fields every node has; the node type's parameters are kept as extra fields."""
 
@@ -133,6 +160,9 @@ class WorkflowFile(Strict):
     fixed: dict[str, Any] = Field(default_factory=dict, description="Values set by the author, "
                                   "never shown or changeable by users: a literal, or "
                                   "`{\"env\": NAME, \"default\": ...}`.")
+    variables: dict[str, Variable] = Field(default_factory=dict, description="Values each "
+                                           "request may set in `X-Agentgate-Var-<name>` "
+                                           "headers, read as `vars.<name>`; never stored.")
     nodes: list[NodeSpec] = Field(..., min_length=1, description="The steps of the workflow.")
     output: str = Field(..., description="Id of the node whose result is the answer.")
     confirm: bool = Field(False, description="Show every value and ask before running "
@@ -140,7 +170,7 @@ class WorkflowFile(Strict):
 
     @model_validator(mode="after")
     def _names(self) -> "WorkflowFile":
-        for group in ("inputs", "fixed"):
+        for group in ("inputs", "fixed", "variables"):
             for key in getattr(self, group):
                 if not re.match(IDENT_PATTERN, key):
                     raise ValueError(f"{group} name {key!r} must be letters, digits and "
@@ -151,4 +181,10 @@ class WorkflowFile(Strict):
         clash = set(self.inputs) & set(self.fixed)
         if clash:
             raise ValueError(f"{', '.join(sorted(clash))} is both a query input and a fixed input")
+        seen: dict[str, str] = {}
+        for name in self.variables:
+            key = name.lower()  # header names are not case-sensitive
+            if key in seen:
+                raise ValueError(f"variables {seen[key]!r} and {name!r} differ only in case")
+            seen[key] = name
         return self

@@ -15,9 +15,10 @@ import collections
 import html
 import json
 import logging
+import math
 import time
 import urllib.parse
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Mapping
 
 from agentgate.errors import AgentgateError
 from agentgate.events import (AnswerDelta, Event, NodeFailed, NodeFinished, NodeSkipped,
@@ -66,8 +67,10 @@ def redact(text: str, secrets: list[str]) -> str:
     if not secrets or not text:
         return text
     for secret in sorted(secrets, key=len, reverse=True):
-        for form in sorted(secret_forms(secret), key=len, reverse=True):
+        forms = sorted(secret_forms(secret), key=len, reverse=True)
+        for form in forms:  # whole forms first, so a slice of one never splits another
             text = text.replace(form, "***")
+        for form in forms:
             if len(form) > SECRET_WINDOW:
                 for start in range(len(form) - SECRET_WINDOW + 1):
                     window = form[start:start + SECRET_WINDOW]
@@ -76,6 +79,25 @@ def redact(text: str, secrets: list[str]) -> str:
     while "******" in text:
         text = text.replace("******", "***")
     return text
+
+
+def public_result(value: Any, secrets: list[str]) -> Any:
+    """A node result that may be shown: every string (keys too) redacted, a number that is
+    a secret hidden, other values as text, and nothing JSON cannot hold."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {redact(str(key), secrets): public_result(item, secrets)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [public_result(item, secrets) for item in value]
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return "***" if str(value) in secrets else value
+    return redact(str(value), secrets)
 
 
 _DESIGNED = (NodeFailure, PathError, InvalidValue, TemplateTooCostly)
@@ -147,9 +169,12 @@ def _summary(node: Node, context: NodeContext, result: dict[str, Any]) -> str | 
     """The node's public line; a summary that cannot render is logged and left out."""
     if node.summary is None:
         return None
-    # A public line never sees the fixed values.
+    # A public line never sees the fixed values, nor secret variables.
     scope = context.template_context() | {"result": result,
-                                          "fixed": {name: "***" for name in context.fixed}}
+                                          "fixed": {name: "***" for name in context.fixed},
+                                          "vars": {name: "***" if name in context.secret_vars
+                                                   else value
+                                                   for name, value in context.vars.items()}}
     try:
         return node.summary.render(scope).strip() or None
     except Exception as exc:
@@ -191,8 +216,9 @@ async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
         results[node.id] = result
         ruled_out.update(node.skipped_after(result))
         summary = _summary(node, context, result)
+        shared = public_result(result, secrets) if context.runtime.share_results else None
         emit(NodeFinished(node.id, node.title, time.monotonic() - started,
-                          redact(summary, secrets) if summary else None))
+                          redact(summary, secrets) if summary else None, shared))
         settle(node.id)
 
     try:
@@ -238,26 +264,47 @@ def _ignore(event: Event) -> None:
     pass
 
 
-def _context(workflow: Workflow, values: dict[str, Any], runtime: Runtime) -> NodeContext:
+def variable_values(workflow: Workflow, given: Mapping[str, str] | None) -> dict[str, str]:
+    """The workflow's variables: the given values of those it declares, else their defaults
+    (a required variable that is not given is left out)."""
+    given = given or {}
+    found = {}
+    for name, spec in workflow.variables.items():
+        value = given.get(name, spec.default)
+        if value is not None:
+            found[name] = value
+    return found
+
+
+def _context(workflow: Workflow, values: dict[str, Any], runtime: Runtime,
+             variables: Mapping[str, str] | None = None) -> NodeContext:
+    own = variable_values(workflow, variables)
+    hidden = frozenset(name for name in own if workflow.variables[name].secret)
+    secrets = workflow.secrets() + [own[name] for name in hidden if len(own[name]) >= 3]
     return NodeContext(inputs=template_inputs(workflow, values), fixed=workflow.fixed,
-                       nodes={}, runtime=runtime, secrets=tuple(workflow.secrets()))
+                       nodes={}, runtime=runtime, secrets=tuple(secrets), vars=own,
+                       secret_vars=hidden)
 
 
-async def run_to_answer(workflow: Workflow, values: dict[str, Any], runtime: Runtime) -> str:
+async def run_to_answer(workflow: Workflow, values: dict[str, Any], runtime: Runtime,
+                        variables: Mapping[str, str] | None = None) -> str:
     """Run without progress events (a workflow called by another)."""
-    results = await execute(workflow.graph, _context(workflow, values, runtime))
+    results = await execute(workflow.graph, _context(workflow, values, runtime, variables))
     if workflow.output not in results:
         raise NodeError(workflow.graph.nodes[workflow.output], "the answer's step was skipped")
     return answer_text(results[workflow.output])
 
 
 async def run_workflow(workflow: Workflow, values: dict[str, Any],
-                       runtime: Runtime | None = None) -> AsyncIterator[Event]:
-    """Progress events inside a thinking block, then the answer (or RunFailed)."""
+                       runtime: Runtime | None = None,
+                       variables: Mapping[str, str] | None = None) -> AsyncIterator[Event]:
+    """Progress events inside a thinking block, then the answer (or RunFailed).
+    `variables` are the request's values of the workflow's variables (checked by the
+    caller); they are used for this run only."""
     runtime = runtime or Runtime()
     started = time.monotonic()
     queue = EventBuffer(runtime.max_answer_chars)
-    context = _context(workflow, values, runtime)
+    context = _context(workflow, values, runtime, variables)
 
     async def work() -> dict[str, dict[str, Any]]:
         try:

@@ -33,6 +33,7 @@ class Runtime:
     max_http_bytes: int = 5 * 1024 * 1024
     max_answer_chars: int = 1_000_000
     steps: list[int] = field(default_factory=lambda: [0])  # shared with nested runtimes
+    share_results: bool = False    # node results go out with NodeFinished (redacted)
 
     def count_step(self) -> None:
         self.steps[0] += 1

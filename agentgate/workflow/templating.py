@@ -1,7 +1,7 @@
 """Node parameters as jinja2 templates, rendered in a sandbox with StrictUndefined.
 
 User values only ever enter as data in the context, never as template source. `references`
-reads a template's AST to find which `nodes.*`, `inputs.*` and `fixed.*` names it uses, so
+reads a template's AST to find which `nodes.*`, `inputs.*`, `fixed.*` and `vars.*` names it uses, so
 the loader can order nodes and report unknown names before anything runs.
 """
 
@@ -174,15 +174,18 @@ class References:
     nodes: set[str] = field(default_factory=set)
     inputs: set[str] = field(default_factory=set)
     fixed: set[str] = field(default_factory=set)
+    vars: set[str] = field(default_factory=set)
 
     def update(self, other: "References") -> None:
         self.nodes |= other.nodes
         self.inputs |= other.inputs
         self.fixed |= other.fixed
+        self.vars |= other.vars
 
 
 def references(source: str) -> References:
-    """Names used as `nodes.x`, `nodes['x']`, `inputs.x` and `fixed.x` in a template.
+    """Names used as `nodes.x`, `nodes['x']`, `inputs.x`, `fixed.x` and `vars.x` in a
+    template.
 
     Raises jinja2.TemplateSyntaxError for a template that does not parse.
     """
@@ -197,7 +200,7 @@ def references(source: str) -> References:
         else:
             continue
         group = getattr(found, node.node.name, None) if node.node.name in (
-            "nodes", "inputs", "fixed") else None
+            "nodes", "inputs", "fixed", "vars") else None
         if group is not None:
             group.add(name)
     return found

@@ -8,7 +8,6 @@ the server's own work. On a one-core machine nothing is pinned (the table says s
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import resource

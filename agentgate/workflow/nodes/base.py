@@ -23,7 +23,8 @@ class NodeParams(BaseModel):
 class NodeContext:
     """What a running node may read and use.
 
-    `nodes` holds the results of finished nodes; `extra` holds names a surrounding node
+    `nodes` holds the results of finished nodes; `vars` the request's variables;
+    `extra` holds names a surrounding node
     adds (a map node's `item` and `index`); `stream` is set only for the node that
     produces the answer, so it can send the answer piece by piece.
     """
@@ -35,9 +36,12 @@ class NodeContext:
     extra: dict[str, Any] = field(default_factory=dict)
     stream: Callable[[str], None] | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    vars: dict[str, str] = field(default_factory=dict, repr=False)
+    secret_vars: frozenset[str] = frozenset()
 
     def template_context(self) -> dict[str, Any]:
-        return {**self.extra, "inputs": self.inputs, "fixed": self.fixed, "nodes": self.nodes}
+        return {**self.extra, "inputs": self.inputs, "fixed": self.fixed, "nodes": self.nodes,
+                "vars": self.vars}
 
     def with_stream(self, stream: Callable[[str], None] | None) -> "NodeContext":
         return replace(self, stream=stream)

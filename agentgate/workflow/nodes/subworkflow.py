@@ -53,4 +53,10 @@ class WorkflowNode(Node):
         missing = [n for n, spec in target.inputs.items() if spec.required and n not in values]
         if missing:
             raise NodeFailure(f"workflow {target.name!r} also needs {', '.join(missing)}")
-        return {"text": await run_to_answer(target, values, runtime.nested())}
+        # The called workflow sees the variables of this request that it declares too.
+        unset = [n for n, spec in target.variables.items()
+                 if spec.default is None and n not in context.vars]
+        if unset:
+            raise NodeFailure(f"workflow {target.name!r} needs the variable "
+                              f"{', '.join(unset)}, which this request does not set")
+        return {"text": await run_to_answer(target, values, runtime.nested(), context.vars)}
