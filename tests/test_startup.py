@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,7 +34,7 @@ async def test_every_workflow_is_named_with_its_inputs_and_nodes(make_client, se
                     "4 nodes (monthly, totals, balances, answer)"]
     assert "workflow days-between from" in "\n".join(lines)
     assert "1 node (count)" in "\n".join(lines)
-    assert lines[-1] == f"serving 7 workflows from {WORKFLOWS}"
+    assert lines[-1] == f"serving {BUNDLED} workflows from {WORKFLOWS}"
 
 
 async def test_workflows_needing_an_llm_are_warned_about_without_one(make_client, settings,
@@ -93,6 +95,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+BUNDLED = len(list(WORKFLOWS.glob("*.json")))
+
+
 def _serve(port: int, *args: str) -> subprocess.Popen:
     env = {**os.environ, "AGENTGATE_PORT": str(port), "AGENTGATE_WORKFLOWS": str(WORKFLOWS),
            "AGENTGATE_LLM_BASE_URL": "", "AGENTGATE_RELOAD_SECONDS": "0"}
@@ -118,13 +123,17 @@ def test_the_report_comes_after_the_port_is_bound(tmp_path):
     process = _serve(port, "--data", str(tmp_path))
     lines: list[str] = []
     try:
+        received: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [received.put(line) for line in process.stderr],
+                         daemon=True).start()
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = process.stderr.readline()
-            if not line:
+        while time.monotonic() < deadline:  # never waits past the deadline for a line
+            try:
+                line = received.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
                 break
             lines.append(line)
-            if "serving 7 workflows" in line:
+            if f"serving {BUNDLED} workflows" in line:
                 break
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
@@ -132,4 +141,4 @@ def test_the_report_comes_after_the_port_is_bound(tmp_path):
         process.terminate()
         process.wait(timeout=30)
     assert "listening on http://127.0.0.1:%d/v1" % port in lines[0], lines
-    assert sum("INFO agentgate: workflow " in line for line in lines) == 7
+    assert sum("INFO agentgate: workflow " in line for line in lines) == BUNDLED
