@@ -410,3 +410,14 @@ async def loop_lag_watchdog(request):
     yield
     await watch.stop()
     assert watch.problem() is None, watch.problem()
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored():
+    """Commands under test configure logging onto the captured stderr; put it back after."""
+    import logging
+
+    handlers, level = logging.root.handlers[:], logging.root.level
+    yield
+    logging.root.handlers[:] = handlers
+    logging.root.setLevel(level)
