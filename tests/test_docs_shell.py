@@ -24,6 +24,7 @@ LOCAL = "http://127.0.0.1:8000"
 NOT_RUN = (
     (re.compile(r"\bmake (run|test)\b|agentgate serve\b"), "serves until stopped, or runs "
      "the tests themselves"),
+    (re.compile(r"\bmake bench\b"), "takes minutes and all the cores (run by hand)"),
     (re.compile(r"\b(npm|pip|ollama|llama-server|vllm|llama_cpp)\b|api\.openai\.com"),
      "installs packages or needs a model server"),
     (re.compile(r"agentgate eval\b"), "scores the whole corpus (tests/test_corpus.py does)"),
