@@ -143,3 +143,25 @@ async def test_a_save_starts_before_it_is_awaited(tmp_path):
     assert store.path_for(saved.id).exists()
     await pending
     assert (await store.load(saved.id)) == saved
+
+
+async def test_a_step_with_nothing_beside_it_runs_without_a_task(tmp_path, monkeypatch,
+                                                                 wait_type):
+    from agentgate.workflow import runner
+
+    nodes = [{"id": "a", "type": "wait", "seconds": 0.001},
+             {"id": "b", "type": "wait", "seconds": 0.001, "after": ["a"]},
+             {"id": "c", "type": "wait", "seconds": 0.001, "after": ["b"]},
+             {"id": "d", "type": "wait", "seconds": 0.001, "after": ["b"]},
+             {"id": "end", "type": "template", "template": "{{ nodes.c.text }}{{ nodes.d.text }}"}]
+    path = tmp_path / "steps.json"
+    path.write_text(json.dumps({"name": "steps", "description": "Steps.", "nodes": nodes,
+                                "output": "end"}))
+    made = []
+    real = runner.asyncio.ensure_future
+    monkeypatch.setattr(runner.asyncio, "ensure_future",
+                        lambda awaitable: made.append(awaitable) or real(awaitable))
+    events = [event async for event in runner.run_workflow(load_file(path), {})]
+    assert events
+    # the run itself, then "c" and "d" side by side; "a" and "b" each run alone
+    assert len(made) == 3

@@ -190,7 +190,8 @@ async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
 
     Each node waits on a count of unsettled dependencies; a node whose count reaches zero
     joins the ready queue. Quick nodes (a template without loops, a branch) run at once in
-    this task; the others run as tasks of their own."""
+    this task, and so does a node that is the only one left to run; the others run as
+    tasks of their own, side by side."""
     emit = emit or _ignore
     secrets = list(context.secrets)
     results = context.nodes
@@ -242,6 +243,13 @@ async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
                     continue
                 own = context.with_stream(stream) if stream is not None and \
                     node_id == graph.output else context
+                if not ready and not running:  # nothing to run beside it: no task needed
+                    try:
+                        result = await _run_node(node, own, timeout)
+                    except Exception as error:
+                        raise fail(node, error) from None
+                    finish(node, result, started)
+                    continue
                 running[asyncio.ensure_future(_run_node(node, own, timeout))] = (node, started)
             if not running:
                 break

@@ -94,9 +94,14 @@ async def _streams(session: aiohttp.ClientSession, server: Server, body: dict,
     before = server.rss_kb()
     peak = before
     tasks = [asyncio.ensure_future(one()) for _ in range(count)]
+    started = time.perf_counter()
     while not all(task.done() for task in tasks):
         peak = max(peak, server.rss_kb())
+        if time.perf_counter() - started < 1.5:
+            held = peak
         await asyncio.sleep(0.02)
+    print(f"\n{server.url}: RSS +{(held - before) / count:.1f} KB/stream while held, "
+          f"+{(peak - before) / count:.1f} KB at the peak")
     results = [task.result() if not task.exception() else False for task in tasks]
     return peak - before, results.count(False)
 
