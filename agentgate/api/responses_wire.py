@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from agentgate.api.wire import WireMessage, param_path
+from agentgate.api.wire import WireMessage, validated
 from agentgate.conversation.dialogue import ChatMessage
 from agentgate.errors import InvalidRequest
 from agentgate.events import Usage
@@ -116,19 +116,7 @@ def _message(item: Any, index: int) -> WireMessage | None:
 
 
 def parse_request(body: Any) -> ResponsesRequest:
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object.")
-    try:
-        request = ResponsesRequest.model_validate(body)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        param = param_path(error["loc"])
-        if error["type"] == "missing":
-            raise InvalidRequest(f"Missing required parameter: '{param}'.", param=param,
-                                 code="missing_required_parameter") from None
-        message = error["msg"].removeprefix("Value error, ")
-        raise InvalidRequest(f"Invalid value for '{param}': {message}.", param=param,
-                             code="invalid_value") from None
+    request = validated(ResponsesRequest, body)
     _refuse_unsupported(request)
     last = next((m.role for m in reversed(request.messages())
                  if m.role in ("user", "assistant")), None)

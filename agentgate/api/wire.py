@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -62,19 +62,28 @@ class ChatRequest(_Open):
         return tuple(ChatMessage(message.role, message.text()) for message in self.messages)
 
 
-def parse_chat_request(body: Any) -> ChatRequest:
+Request = TypeVar("Request", bound=BaseModel)
+
+
+def validated(model: type[Request], body: Any) -> Request:
+    """The request body as `model`, or InvalidRequest naming the first wrong parameter."""
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     try:
-        request = ChatRequest.model_validate(body)
+        return model.model_validate(body)
     except ValidationError as exc:
         error = exc.errors()[0]
         param = param_path(error["loc"])
         if error["type"] == "missing":
             raise InvalidRequest(f"Missing required parameter: '{param}'.", param=param,
                                  code="missing_required_parameter") from None
-        raise InvalidRequest(f"Invalid value for '{param}': {error['msg']}.", param=param,
+        message = error["msg"].removeprefix("Value error, ")
+        raise InvalidRequest(f"Invalid value for '{param}': {message}.", param=param,
                              code="invalid_value") from None
+
+
+def parse_chat_request(body: Any) -> ChatRequest:
+    request = validated(ChatRequest, body)
     if request.n is not None and request.n != 1:
         raise InvalidRequest("Only n=1 is supported: a workflow gives one answer per turn.",
                              param="n", code="unsupported_value")

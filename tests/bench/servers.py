@@ -49,13 +49,19 @@ def _llm_app() -> web.Application:
     return app
 
 
-def _hop_app(upstream: str) -> web.Application:
-    app = web.Application()
-
+def _with_session(app: web.Application) -> web.Application:
+    """`app["session"]`: one client session (with an unlimited pool) for the app's life."""
     async def session_ctx(app: web.Application):
-        app["session"] = aiohttp.ClientSession()
+        app["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         yield
         await app["session"].close()
+
+    app.cleanup_ctx.append(session_ctx)
+    return app
+
+
+def _hop_app(upstream: str) -> web.Application:
+    app = _with_session(web.Application())
 
     async def forward(request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -72,7 +78,6 @@ def _hop_app(upstream: str) -> web.Application:
             await response.write_eof()
             return response
 
-    app.cleanup_ctx.append(session_ctx)
     app.router.add_post("/v1/chat/completions", forward)
     return app
 
@@ -101,12 +106,7 @@ def _slow_app() -> web.Application:
 
 
 def _sse_app(upstream: str) -> web.Application:
-    app = web.Application()
-
-    async def session_ctx(app: web.Application):
-        app["session"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-        yield
-        await app["session"].close()
+    app = _with_session(web.Application())
 
     async def handle(request: web.Request) -> web.StreamResponse:
         await request.read()
@@ -120,7 +120,6 @@ def _sse_app(upstream: str) -> web.Application:
         await response.write_eof()
         return response
 
-    app.cleanup_ctx.append(session_ctx)
     app.router.add_post("/v1/chat/completions", handle)
     return app
 
