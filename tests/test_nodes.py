@@ -243,7 +243,8 @@ async def test_llm_answer_node_streams_its_tokens(make_client, settings):
         events = sse_events(await response.text())
     pieces = [e["choices"][0]["delta"].get("content", "") for e in events[:-1] if e["choices"]]
     closing = next(i for i, p in enumerate(pieces) if "</thinking>" in p)
-    answer = [p for p in pieces[closing + 1:] if p and "agentgate-conversation" not in p]
+    echo, *answer = [p for p in pieces[closing + 1:] if p and "agentgate-conversation" not in p]
+    assert echo.startswith("Got it: **destination** = Lisbon")  # what the message set
     assert len(answer) > 1 and "".join(answer) == \
         "Day 1: arrive and walk the old town. Day 2: museums."
     assert len(fake.requests) == 1

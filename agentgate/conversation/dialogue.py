@@ -23,7 +23,7 @@ from agentgate.conversation.machine import (Accepted, AfterRun, Changed, Decisio
                                             FixedRefused, Invalid, Unavailable, decide, fit)
 from agentgate.conversation.state import Record, State, owner_of
 from agentgate.conversation.store import ConversationStore
-from agentgate.events import ConversationRef, Event, Say, TurnFinished, Usage
+from agentgate.events import ConversationRef, Event, Say, ThinkingEnded, TurnFinished, Usage
 from agentgate.extraction.followup import Phrases
 from agentgate.extraction.offline import OfflineReader
 from agentgate.extraction.reading import Reading
@@ -240,14 +240,16 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         runtime = deps.runtime()
         runtime.share_results = turn.node_results
         if decision.run:
-            if text:
-                yield Say(text + "\n\n")
             state = state.but(status="finished", asked=None)
             async for event in _run(workflow, state, deps.phrases, runtime, turn.variables):
                 if isinstance(event, RunFailed):
                     state = state.but(status="failed")
                     continue
                 yield event
+                if isinstance(event, ThinkingEnded) and text:
+                    # What this message set opens the answer, after the progress block:
+                    # clients show a reply's reasoning first.
+                    yield Say(text + "\n\n")
             turn_number = record.add(state)
             await deps.store.save(record)
         elif keep:
