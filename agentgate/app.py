@@ -22,6 +22,7 @@ from agentgate.appkeys import CATALOG, DEPS, LIMITS, METRICS, RESPONSES, SETTING
 from agentgate.backends import build
 from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.store_base import Store
+from agentgate.errors import StoreUnavailable
 from agentgate.extraction.followup import Phrases
 from agentgate.metrics import Metrics
 from agentgate.settings import Settings
@@ -44,12 +45,14 @@ async def health(request: web.Request) -> web.Response:
     problems = [str(problem)[:500] for problem in catalog.problems[:50]]
     reachable = await store.reachable()
     status = "unavailable" if not reachable else "degraded" if catalog.problems else "ok"
-    return web.json_response({"status": status,
-                              "version": __version__, "workflows": len(catalog.workflows),
-                              "workflow_errors": len(catalog.problems),
-                              "problems": problems,
-                              "store": {"kind": store.kind, "reachable": reachable}},
-                             status=503 if not reachable else 200)
+    body = {"status": status, "version": __version__, "workflows": len(catalog.workflows),
+            "workflow_errors": len(catalog.problems), "problems": problems,
+            "store": {"kind": store.kind, "reachable": reachable}}
+    if not reachable:
+        body.update(StoreUnavailable("The conversation store is unreachable right now; "
+                                     "turns are refused until it answers.").envelope())
+        return web.json_response(body, status=503)
+    return web.json_response(body)
 
 
 async def _watch_workflows(app: web.Application):

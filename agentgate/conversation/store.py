@@ -101,6 +101,9 @@ class ConversationStore(Store):
         async with self._locks.hold(conversation_id):
             yield
 
+    async def prepare(self) -> None:
+        await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
+
     async def load(self, conversation_id: str) -> Record | None:
         """The record, or None when it is missing or unreadable (logged, set aside)."""
         path = self.path_for(conversation_id)

@@ -64,6 +64,9 @@ class Store(abc.ABC):
         """Delete debris an interrupted write left; how many."""
         return 0
 
+    async def prepare(self) -> None:
+        """Made ready at start (a folder, a connection), so no first turn waits for it."""
+
     async def reachable(self) -> bool:
         """Whether the store can be used now (for /health)."""
         return True

@@ -95,6 +95,10 @@ class RedisConversationStore(Store):
                 "Another turn of this conversation was saved while this one ran, so this "
                 "turn's answer was not stored; please send the message again.")
 
+    async def prepare(self) -> None:
+        async with self.link.guard() as client:
+            await client.ping()
+
     async def reachable(self) -> bool:
         return await self.link.reachable()
 
