@@ -101,11 +101,15 @@ class Replica:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, log: Path) -> "Replica":
+    def launch(self, log: Path) -> "Replica":
+        """Starts the process (see `ready`)."""
         self.log = log
         with open(log, "ab") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "agentgate", "serve"],
                                             env=self.env, cwd=ROOT, stdout=out, stderr=out)
+        return self
+
+    def ready(self) -> "Replica":
         _wait_for(self.port, f"replica {self.name}", self.process, 60)
         return self
 
