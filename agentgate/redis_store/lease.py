@@ -54,7 +54,8 @@ return 1
 SAVE = """
 if ARGV[2] ~= '' and redis.call('hget', KEYS[1], 'fence') ~= ARGV[2] then return 0 end
 redis.call('hset', KEYS[1], 'record', ARGV[1])
-if ARGV[3] ~= '0' then redis.call('expire', KEYS[1], ARGV[3]) end
+if ARGV[3] ~= '0' then redis.call('expire', KEYS[1], ARGV[3])
+else redis.call('persist', KEYS[1]) end
 return 1
 """
 

@@ -7,6 +7,7 @@ of the API key (or client address), never the key itself.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -51,6 +52,6 @@ class RedisCounter:
             yield True
         finally:
             try:
-                await self.link.client.zrem(key, member)
+                await asyncio.shield(self.link.client.zrem(key, member))
             except UNREACHABLE:  # it expires with its lifetime
                 log.debug("a turn slot could not be given back; it expires")
