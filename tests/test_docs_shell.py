@@ -22,8 +22,9 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^(`{3,4})(sh|text)(?: [\w-]+)?\n(.*?)^\1[ \t]*$", re.S | re.M)
 LOCAL = "http://127.0.0.1:8000"
 NOT_RUN = (
-    (re.compile(r"\bmake (run|test|bench)\b|agentgate serve\b"), "serves until stopped, or "
-     "runs the tests or benchmarks themselves"),
+    (re.compile(r"\bmake (run|test)\b|agentgate serve\b"), "serves until stopped, or runs "
+     "the tests themselves"),
+    (re.compile(r"\bmake bench\b"), "takes minutes and all the cores (run by hand)"),
     (re.compile(r"\b(npm|pip|ollama|llama-server|vllm|llama_cpp)\b|api\.openai\.com"),
      "installs packages or needs a model server"),
     (re.compile(r"agentgate eval\b"), "scores the whole corpus (tests/test_corpus.py does)"),
