@@ -121,9 +121,9 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
                responses: ResponseStore | None = None) -> web.Application:
     """The whole service. `llm` defaults to the one the settings describe (None: offline);
     `today` is the clock relative dates are read against; `responses` stores Responses API
-    objects; both default to what `AGENTGATE_STORE` names. The start-up report (workflows served,
-    problems, warnings) is logged when the app starts, unless the caller logs it itself
-    once the port is bound (`agentgate.startup.report`)."""
+    objects; `store` and `responses` default to what `AGENTGATE_STORE` names. The start-up
+    report (workflows served, problems, warnings) is logged when the app starts, unless the
+    caller logs it itself once the port is bound (`agentgate.startup.report`)."""
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[observe.observe, middleware.errors,
                                        middleware.cors_preflight, middleware.authenticate])

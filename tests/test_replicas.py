@@ -72,7 +72,8 @@ class Conversation:
 
 
 async def post(session: aiohttp.ClientSession, base: str, messages: list[dict]) -> str:
-    async with session.post(base + CHAT, json={"model": MODEL, "messages": messages}) as response:
+    request = {"model": MODEL, "messages": messages}
+    async with session.post(base + CHAT, json=request) as response:
         body = await response.text()
         assert response.status == 200, (base, response.status, body)
         return json.loads(body)["choices"][0]["message"]["content"]

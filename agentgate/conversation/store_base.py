@@ -84,7 +84,8 @@ class LocalLocks:
             weakref.WeakValueDictionary()
 
     @contextlib.asynccontextmanager
-    async def hold(self, conversation_id: str, wait: float | None = None) -> AsyncIterator[None]:
+    async def hold(self, conversation_id: str,
+                   wait: float | None = None) -> AsyncIterator[None]:
         lock = self._locks.get(conversation_id)
         if lock is None:
             lock = asyncio.Lock()
