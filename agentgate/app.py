@@ -13,14 +13,16 @@ from aiohttp import web
 from agentgate import __version__
 from agentgate.api import middleware
 from agentgate.api.chat import chat_completions
-from agentgate.api.response_store import FileResponseStore, ResponseStore
+from agentgate.api.response_store import ResponseStore
 from agentgate.api.responses import create_response, delete_response, get_response
 from agentgate.api.models import get_model, list_models
 from agentgate.api.limits import TurnLimits
 from agentgate.api import observe
 from agentgate.appkeys import CATALOG, DEPS, LIMITS, METRICS, RESPONSES, SETTINGS
+from agentgate.backends import build
 from agentgate.conversation.dialogue import Deps
-from agentgate.conversation.store import ConversationStore
+from agentgate.conversation.store_base import Store
+from agentgate.errors import StoreUnavailable
 from agentgate.extraction.followup import Phrases
 from agentgate.metrics import Metrics
 from agentgate.settings import Settings
@@ -37,13 +39,20 @@ log = logging.getLogger(__name__)
 
 
 async def health(request: web.Request) -> web.Response:
-    """`ok`, or `degraded` while some workflow file does not load (the others serve)."""
-    catalog = request.app[CATALOG]
+    """`ok`, `degraded` while some workflow file does not load (the others serve), or
+    `unavailable` (HTTP 503) while the store cannot be reached."""
+    catalog, store = request.app[CATALOG], request.app[DEPS].store
     problems = [str(problem)[:500] for problem in catalog.problems[:50]]
-    return web.json_response({"status": "degraded" if catalog.problems else "ok",
-                              "version": __version__, "workflows": len(catalog.workflows),
-                              "workflow_errors": len(catalog.problems),
-                              "problems": problems})
+    reachable = await store.reachable()
+    status = "unavailable" if not reachable else "degraded" if catalog.problems else "ok"
+    body = {"status": status, "version": __version__, "workflows": len(catalog.workflows),
+            "workflow_errors": len(catalog.problems), "problems": problems,
+            "store": {"kind": store.kind, "reachable": reachable}}
+    if not reachable:
+        body.update(StoreUnavailable("The conversation store is unreachable right now; "
+                                     "turns are refused until it answers.").envelope())
+        return web.json_response(body, status=503)
+    return web.json_response(body)
 
 
 async def _watch_workflows(app: web.Application):
@@ -105,16 +114,16 @@ async def _report(app: web.Application) -> None:
 
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None,
-               store: ConversationStore | None = None,
+               store: Store | None = None,
                llm: "InternalLLM | None" = None,
                today: Callable[[], dt.date] = dt.date.today,
                report_on_startup: bool = True,
                responses: ResponseStore | None = None) -> web.Application:
     """The whole service. `llm` defaults to the one the settings describe (None: offline);
     `today` is the clock relative dates are read against; `responses` stores Responses API
-    objects (default: files under the data folder). The start-up report (workflows served,
-    problems, warnings) is logged when the app starts, unless the caller logs it itself
-    once the port is bound (`agentgate.startup.report`)."""
+    objects; `store` and `responses` default to what `AGENTGATE_STORE` names. The start-up
+    report (workflows served, problems, warnings) is logged when the app starts, unless the
+    caller logs it itself once the port is bound (`agentgate.startup.report`)."""
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[observe.observe, middleware.errors,
                                        middleware.cors_preflight, middleware.authenticate])
@@ -122,15 +131,16 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
     app.on_response_prepare.append(observe.on_prepare)
     app[METRICS] = Metrics()
     app[SETTINGS] = settings
-    app[LIMITS] = TurnLimits(settings.max_turns, settings.max_turns_per_key)
+    backends = build(settings)
+    app[LIMITS] = TurnLimits(settings.max_turns, settings.max_turns_per_key, backends.counter)
     app[CATALOG] = catalog if catalog is not None else load_paths([Path(settings.workflows)],
                                                                   quiet=True)
-    app[RESPONSES] = responses if responses is not None else FileResponseStore(settings.data_dir)
+    app[RESPONSES] = responses if responses is not None else backends.responses
     owned_llm = llm is None
     if llm is None and settings.llm_base_url:
         from agentgate.llm import InternalLLM  # imported only when one is configured
         llm = InternalLLM.from_settings(settings)
-    app[DEPS] = Deps(store=store or ConversationStore(settings.data_dir),
+    app[DEPS] = Deps(store=store or backends.store,
                      phrases=Phrases(settings.prompts), id_style=settings.id_style, llm=llm,
                      catalog=app[CATALOG], limits=RunLimits.from_settings(settings),
                      date_order=settings.date_order, today=today, http=HttpClient())
@@ -140,6 +150,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None,
         await app[DEPS].http.close()
         if owned_llm and llm is not None:
             await llm.close()
+        await backends.close()
 
     app.cleanup_ctx.append(close_clients)
     if llm is not None:

@@ -11,10 +11,13 @@ understood (a problem of a workflow file, a value a user cannot give, a failed s
      │    ├── ResponseNotFound        404 response_not_found / previous_response_not_found
      │    ├── MethodNotAllowed        405 method_not_allowed
      │    ├── RequestTimeout          408 request_timeout
+     │    ├── ConversationBusy        409 conversation_busy (with Retry-After)
+     │    ├── ConversationConflict    409 conversation_conflict
      │    ├── PayloadTooLarge         413 payload_too_large
      │    ├── TooManyRequests         429 rate_limit_exceeded (with Retry-After)
      │    ├── ServerError             500 server_error
-     │    └── Overloaded              503 overloaded (with Retry-After)
+     │    ├── Overloaded              503 overloaded (with Retry-After)
+     │    └── StoreUnavailable        503 store_unavailable (with Retry-After)
      ├── SettingsError                an AGENTGATE_* variable holds a bad value
      ├── PromptsMissing               the prompts folder lacks a template
      ├── WorkflowInvalid              a workflow file does not load (lists its problems)
@@ -146,6 +149,33 @@ class Overloaded(ApiError):
     type = "server_error"
     code = "overloaded"
     retry_after = 1
+
+
+class ConversationBusy(ApiError):
+    """Another turn of the conversation held it for longer than a turn waits."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "conversation_busy"
+    retry_after = 1
+
+
+class ConversationConflict(ApiError):
+    """A turn's lock was taken over (it outlived its lease) and a newer turn was saved:
+    this turn's state is not stored."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "conversation_conflict"
+
+
+class StoreUnavailable(ApiError):
+    """The shared store (Redis) cannot be reached; nothing is served from local state."""
+
+    status = 503
+    type = "server_error"
+    code = "store_unavailable"
+    retry_after = 2
 
 
 class PayloadTooLarge(ApiError):

@@ -45,6 +45,18 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _store_url(raw: str) -> str:
+    value = raw.strip()
+    if value.lower() in ("", "file", "files"):
+        return ""
+    if value.split("://", 1)[0].lower() not in ("redis", "rediss", "unix") or \
+            "://" not in value:
+        # The value may hold a password: the message never repeats it.
+        raise ValueError("must be empty (files under AGENTGATE_DATA_DIR) or a Redis URL: "
+                         "redis://[:password@]host:port/db, rediss://… or unix://…")
+    return value
+
+
 def _positive_seconds(raw: str) -> float:
     value = float(raw)
     if not value > 0:
@@ -74,6 +86,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workflows", "workflows", "Folder holding the workflow JSON files."),
     Setting("data_dir", "data", "Folder where conversation state and stored Responses API "
             "objects are kept."),
+    Setting("store", "", "Where conversation state, stored Responses API objects and the "
+            "per-key turn counts live: empty for files under the data folder (one process), "
+            "or a Redis URL (redis://[:password@]host:port/db) shared by every replica.",
+            _store_url, secret=True),
+    Setting("lock_wait", 120.0, "Seconds a turn waits while another turn of the same "
+            "conversation is being answered; then it gets HTTP 409 conversation_busy.",
+            _positive_seconds),
     Setting("prompts", _bundled_prompts(),
             "Folder holding the jinja2 templates for questions and replies."),
     Setting("api_keys", (), "Comma-separated API keys clients must send as a Bearer token; "
@@ -153,6 +172,8 @@ class Settings:
     port: int = 8000
     workflows: str = "workflows"
     data_dir: str = "data"
+    store: str = field(default="", repr=False)
+    lock_wait: float = 120.0
     prompts: str = field(default_factory=_bundled_prompts)
     api_keys: tuple[str, ...] = field(default=(), repr=False)
     user_header: str = ""

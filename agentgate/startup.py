@@ -24,6 +24,7 @@ def report(app: web.Application, url: str | None = None) -> None:
     settings, catalog, deps = app[SETTINGS], app[CATALOG], app[DEPS]
     if url:
         log.info("listening on %s", url)
+    log.info("conversations are stored as %s", where(settings))
     if settings.host not in LOOPBACK and not settings.api_keys:
         log.warning("serving on %s without AGENTGATE_API_KEYS: anyone who can reach this "
                     "address can use every workflow and read any conversation whose marker "
@@ -46,6 +47,14 @@ def report(app: web.Application, url: str | None = None) -> None:
         log.info("serving %s from %s", count(len(catalog.workflows), "workflow"),
                  settings.workflows)
     catalog.quiet = False
+
+
+def where(settings) -> str:
+    """The store, named without any password its URL holds."""
+    if not settings.store:
+        return f"files in {settings.data_dir}"
+    from agentgate.redis_store.client import redacted
+    return f"keys in the Redis at {redacted(settings.store)}"
 
 
 def _warn_empty(folder: str, broken: bool) -> None:

@@ -1,5 +1,5 @@
-"""Work done once at start, so that no user's first turn pays for it: the worker thread
-that saves records and the store's folder; the reader's patterns and caches, the reply
+"""Work done once at start, so that no user's first turn pays for it: the store's folder
+or connection; the reader's patterns and caches, the reply
 templates and the rendering of a reply, by reading a sample message for each workflow
 (nothing is run or stored); and with an internal LLM, each workflow's structured request
 and the SDKs' first-use imports (one call answered in-process, no network)."""
@@ -14,6 +14,7 @@ from agentgate.api.render import TextRenderer
 from agentgate.conversation.dialogue import Deps
 from agentgate.conversation.machine import decide
 from agentgate.conversation.state import State
+from agentgate.errors import StoreUnavailable
 from agentgate.events import Say, Usage
 from agentgate.workflow.loader import Catalog
 
@@ -25,9 +26,11 @@ ROUNDS = 2  # the interpreter specialises code that has run more than once
 
 async def warm_up(deps: Deps, catalog: Catalog, id_style: str, reasoning: str) -> None:
     try:
-        await asyncio.to_thread(deps.store.root.mkdir, parents=True, exist_ok=True)
+        await deps.store.prepare()
     except OSError as exc:  # each turn reports it too, in its own reply
         log.warning("the conversation store cannot be used: %s", exc.strerror or exc)
+    except StoreUnavailable:  # logged by the store; turns get 503 until it answers
+        pass
     for workflow in list(catalog.workflows.values()) * ROUNDS:
         try:
             state = State()

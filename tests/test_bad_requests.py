@@ -173,10 +173,10 @@ async def test_too_many_turns_at_once_get_429_then_503(make_client, settings, tm
     import asyncio
     client = await make_client(settings.replace(max_turns_per_key=1, max_turns=2))
     limits = client.app[__import__("agentgate.appkeys", fromlist=["LIMITS"]).LIMITS]
-    with limits.slot(f"address {'127.0.0.1'}"):
+    async with limits.slot(f"address {'127.0.0.1'}"):
         response = await client.post(CHAT, json=GOOD)
         assert response.status == 429 and response.headers["Retry-After"] == "1"
-        with limits.slot("another key"):
+        async with limits.slot("another key"):
             response = await client.post(CHAT, json=GOOD)
             assert response.status == 503 and response.headers["Retry-After"] == "1"
     await asyncio.sleep(0)

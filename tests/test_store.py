@@ -152,3 +152,24 @@ async def test_old_conversations_are_swept(tmp_path):
     os.utime(store.path_for(old.id), (long_ago, long_ago))
     assert await store.sweep(30 * 86400) == 1
     assert await store.load(old.id) is None and await store.load(fresh.id) is not None
+
+
+async def test_a_turn_waiting_too_long_for_its_conversation_gets_409(make_client, settings):
+    from agentgate.appkeys import DEPS
+    client = await make_client(settings.replace(lock_wait=0.2))
+    first = await client.post("/v1/chat/completions", json={
+        "model": "loan-calculator", "messages": [{"role": "user", "content": "hi"}]})
+    reply = (await first.json())["choices"][0]["message"]["content"]
+    marker = ids.find(reply)
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": reply},
+                {"role": "user", "content": "250000"}]
+    async with client.app[DEPS].store.lock(marker.conversation):  # a turn still running
+        busy = await client.post("/v1/chat/completions", json={
+            "model": "loan-calculator", "messages": messages})
+        error = await busy.json()
+    assert busy.status == 409 and busy.headers["Retry-After"] == "1"
+    assert error["error"]["code"] == "conversation_busy"
+    assert "still being answered" in error["error"]["message"]
+    after = await client.post("/v1/chat/completions", json={
+        "model": "loan-calculator", "messages": messages})
+    assert after.status == 200

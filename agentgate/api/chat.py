@@ -48,7 +48,7 @@ async def read_json(request: web.Request) -> object:
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     key = request.get(API_KEY) or f"address {request.remote}"
-    with request.app[LIMITS].slot(key):
+    async with request.app[LIMITS].slot(key):
         return await _chat_completions(request)
 
 

@@ -4,7 +4,7 @@
 `ResponseStore` is the small async interface the API uses; `FileResponseStore` keeps one
 JSON file per response under `<data dir>/responses/`, sharded like conversation records
 and replaced in one step on every write, with all file work off the event loop. Another
-store (Redis, for several replicas) implements the same four methods.
+store (`redis_store.responses`, for several replicas) implements the same four methods.
 
 A stored response holds the conversation marker of its reply, so a request naming it as
 `previous_response_id` continues that conversation from the state the reply was written
@@ -29,6 +29,10 @@ from agentgate.conversation.store import write_atomically
 
 log = logging.getLogger(__name__)
 _ID = re.compile(r"^resp_[0-9a-f]{48}$")
+
+
+def valid_id(response_id: str) -> bool:
+    return bool(_ID.match(response_id))
 
 
 def new_id() -> str:

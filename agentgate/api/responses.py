@@ -48,7 +48,7 @@ def _owner(request: web.Request) -> str | None:
 
 async def create_response(request: web.Request) -> web.StreamResponse:
     key = request.get(API_KEY) or f"address {request.remote}"
-    with request.app[LIMITS].slot(key):
+    async with request.app[LIMITS].slot(key):
         return await _create(request)
 
 

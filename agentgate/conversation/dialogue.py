@@ -22,7 +22,7 @@ from agentgate.conversation import ids
 from agentgate.conversation.machine import (Accepted, AfterRun, Changed, Decision,
                                             FixedRefused, Invalid, Unavailable, decide, fit)
 from agentgate.conversation.state import Record, State, owner_of
-from agentgate.conversation.store import ConversationStore
+from agentgate.conversation.store_base import Store
 from agentgate.events import ConversationRef, Event, Say, ThinkingEnded, TurnFinished, Usage
 from agentgate.extraction.followup import Phrases
 from agentgate.extraction.offline import OfflineReader
@@ -60,7 +60,7 @@ class Turn:
 
 @dataclass(frozen=True)
 class Deps:
-    store: ConversationStore
+    store: Store
     phrases: Phrases
     id_style: str = "reference"
     llm: "InternalLLM | None" = None
@@ -203,7 +203,7 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
     owner = owner_of(turn.api_key, turn.user)
     conversation_id = history.marker.conversation if history.marker else None
     lock = deps.store.lock(conversation_id) if conversation_id else contextlib.nullcontext()
-    async with lock:
+    async with lock as lease:
         record, state, foreign = await _resume(history, owner, workflow, deps.store)
         reader = deps.reader(workflow)
         today = deps.today()
@@ -231,7 +231,7 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
         saving = None
         if keep and not decision.run:  # the state is final: it is written while the reply
             turn_number = record.add(state)  # is worded
-            saving = deps.store.start_save(record)
+            saving = deps.store.start_save(record, lease)
         try:
             text = deps.phrases.say(decision.replies, workflow, decision.state)
         finally:
@@ -251,7 +251,7 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
                     # clients show a reply's reasoning first.
                     yield Say(text + "\n\n")
             turn_number = record.add(state)
-            await deps.store.save(record)
+            await deps.store.save(record, lease)
         elif keep:
             yield Say(text)
         else:
@@ -267,7 +267,7 @@ async def handle_turn(turn: Turn, *, workflow: Workflow, deps: Deps) -> AsyncIte
 
 
 async def _resume(history: History, owner: str | None, workflow: Workflow,
-                  store: ConversationStore) -> tuple[Record | None, State | None, bool]:
+                  store: Store) -> tuple[Record | None, State | None, bool]:
     """(record, state) to continue from, or Nones; and whether the history belongs to
     another workflow (the client switched models), whose answers must not be replayed."""
     if history.marker is None:

@@ -23,11 +23,11 @@ import os
 import re
 import tempfile
 import time
-import weakref
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable
 
 from agentgate.conversation.state import Record
+from agentgate.conversation.store_base import LOCK_WAIT, Lease, LocalLocks, Store
 
 log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^ag_[A-Za-z0-9]{22}$")
@@ -79,12 +79,14 @@ def _identity(stat: os.stat_result) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-class ConversationStore:
-    """Loads and saves conversation records; `lock` serialises turns of one conversation."""
+class ConversationStore(Store):
+    """Conversation records in files, for one process (its locks are in-process)."""
 
-    def __init__(self, root: str | os.PathLike):
+    kind = "file"
+
+    def __init__(self, root: str | os.PathLike, lock_wait: float = LOCK_WAIT):
         self.root = Path(root) / "conversations"
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = LocalLocks(lock_wait)
         # id -> (file identity, record as stored); a hit is copied before it is handed out
         self._recent: collections.OrderedDict[str, tuple[tuple[int, int, int], dict[str, Any]]] \
             = collections.OrderedDict()
@@ -96,12 +98,11 @@ class ConversationStore:
 
     @contextlib.asynccontextmanager
     async def lock(self, conversation_id: str) -> AsyncIterator[None]:
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[conversation_id] = lock
-        async with lock:
+        async with self._locks.hold(conversation_id):
             yield
+
+    async def prepare(self) -> None:
+        await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
 
     async def load(self, conversation_id: str) -> Record | None:
         """The record, or None when it is missing or unreadable (logged, set aside)."""
@@ -121,10 +122,7 @@ class ConversationStore:
             self._remember(conversation_id, identity, record.to_dict())
         return record
 
-    async def save(self, record: Record) -> None:
-        await self.start_save(record)
-
-    def start_save(self, record: Record) -> Awaitable[None]:
+    def start_save(self, record: Record, lease: Lease | None = None) -> Awaitable[None]:
         """Start writing `record` now, in a worker thread; awaiting the result waits until
         it is durable (and raises what the write raised). The record must not change
         until then."""

@@ -116,13 +116,15 @@ def bench_server(kind: str, upstream: str = "", core: bool = True) -> Server:
                  ready_path=ready, method="GET")
 
 
-def agentgate(workflows: Path, data: Path, **settings: str) -> Server:
+def agentgate(workflows: Path, data: Path, core: bool = True, **settings: str) -> Server:
+    """agentgate on the server core (or, with `core` False, on the load generator's)."""
     port = free_port()
     env = {"AGENTGATE_WORKFLOWS": str(workflows), "AGENTGATE_DATA_DIR": str(data),
            "AGENTGATE_PORT": str(port), "AGENTGATE_RELOAD_SECONDS": "0",
            "AGENTGATE_LOG_LEVEL": "warning"}
     env.update({f"AGENTGATE_{name.upper()}": value for name, value in settings.items()})
-    return spawn([sys.executable, "-m", "agentgate", "serve"], port=port, env=env)
+    return spawn([sys.executable, "-m", "agentgate", "serve"], port=port, env=env,
+                 server_core=core)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import asyncio
 import shutil
 
 from harness import pin_client, table
+from rows_replicas import redis_rows
 from rows_runner import runner_rows
 from rows_scale import memory_rows, stored_rows
 from rows_serving import latency_rows, startup_rows
@@ -24,4 +25,5 @@ def test_performance_table(tmp_path):
     rows += asyncio.run(memory_rows(workflows, tmp_path))
     rows += runner_rows(tmp_path)
     rows += asyncio.run(startup_rows(workflows, tmp_path))
+    rows += asyncio.run(redis_rows(workflows, tmp_path))
     print("\n" + table(rows))

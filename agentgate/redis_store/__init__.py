@@ -1,0 +1,1 @@
+"""Shared state in Redis, so several replicas serve one set of conversations."""
