@@ -12,8 +12,9 @@ from aiohttp import web
 
 from agentgate.events import Event
 
+# No `Connection` header: aiohttp keeps the connection or closes it as the request asked.
 HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache",
-           "Connection": "keep-alive", "X-Accel-Buffering": "no"}
+           "X-Accel-Buffering": "no"}
 
 
 class EventStream:
@@ -67,19 +68,30 @@ async def with_heartbeats(first: asyncio.Future, events: AsyncIterator[Event], e
     """The events (the first one already asked for), with an SSE comment sent whenever
     the next one is `every` seconds late.
 
-    The pending `anext` is waited on, never cancelled: cancelling it would break the turn.
-    """
-    pending = first
-    while True:
-        try:
-            while not (await asyncio.wait({pending}, timeout=every))[0]:
-                await stream.comment("ping")
-        except BaseException:
-            pending.cancel()
-            await asyncio.wait({pending})  # let the turn unwind before it is closed
-            raise
-        event = pending.result()
-        if event is None:
-            return
-        yield event
-        pending = asyncio.ensure_future(anext(events, None))
+    A timer writes the comments, so waiting for an event costs no task of its own; a
+    cancelled request cancels the turn it was waiting on, as it should."""
+    loop = asyncio.get_running_loop()
+    last = loop.time()
+    pings: set[asyncio.Task] = set()
+
+    def beat() -> None:
+        nonlocal timer
+        due = last + every
+        if loop.time() >= due:
+            ping = loop.create_task(stream.comment("ping"))
+            pings.add(ping)
+            ping.add_done_callback(pings.discard)
+            due = loop.time() + every
+        timer = loop.call_at(due, beat)
+
+    timer = loop.call_at(last + every, beat)
+    try:
+        event = await first
+        while event is not None:
+            last = loop.time()
+            yield event
+            event = await anext(events, None)
+    finally:
+        timer.cancel()
+        for ping in pings:
+            ping.cancel()
