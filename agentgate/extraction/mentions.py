@@ -20,6 +20,7 @@ from agentgate.extraction.lexicon import (FILLER, MEANING_CHANGERS, NEGATIONS, N
 from agentgate.extraction.message import Message
 from agentgate.extraction.numbers import NumberMention, find_numbers
 from agentgate.extraction.options import OptionMention
+from agentgate.workflow.values import InvalidValue, shown
 
 
 class MentionFinder:
@@ -71,8 +72,25 @@ class MentionFinder:
         european_dots(found)
         for item in found:
             if item.kind == "number":
-                item.homes = self._number_homes(item)
+                item.homes, unfit = self._number_homes(item)
+                if not item.homes and item.unit is not None and len(unfit) == 1:
+                    self._out_of_range(item, unfit[0])
         return sorted(found, key=lambda item: item.first)
+
+    def _out_of_range(self, item: Found, name: str) -> None:
+        """A number in a unit only one input takes, outside that input's range ("80 years"
+        for a loan of at most 50): that input's refusal, with the reason."""
+        profile = self.profile.inputs[name]
+        factor = profile.takes_unit(item.unit)[1]
+        if factor is None:
+            return
+        value = convert(item.readings[0], factor)
+        try:
+            profile.check(value)
+        except InvalidValue as exc:
+            item.homes = [name]
+            item.problem = f"“{item.text}” is {shown(value)} {profile.unit or ''}, but " \
+                f"{exc}".replace("  ", " ")
 
     def _fuzzy_options(self, message: Message) -> list[Found]:
         """Misspelt options ('wensday', 'chiken'): a word no other reading explains that is
@@ -134,10 +152,11 @@ class MentionFinder:
                       "vague": number.vague, "spelled": number.spelled}
         return item
 
-    def _number_homes(self, item: Found) -> list[str]:
+    def _number_homes(self, item: Found) -> tuple[list[str], list[str]]:
+        """(inputs the number can be for, inputs whose unit it has but whose range it misses)."""
         if item.extra.get("vague"):
-            return []
-        homes = []
+            return [], []
+        homes, unfit = [], []
         for profile in self.profile.inputs.values():
             if item.extra.get("ordinal"):
                 if profile.options is not None and profile.options.ordinal and any(
@@ -161,7 +180,9 @@ class MentionFinder:
             if factor is None or any(profile.fits(convert(v, factor))
                                      for v in item.readings):
                 homes.append(profile.name)
-        return homes
+            else:
+                unfit.append(profile.name)
+        return homes, unfit
 
     def _option_found(self, option: OptionMention) -> Found:
         return Found("option", option.first_token, option.last_token, option.text,
