@@ -213,7 +213,7 @@ def test_a_bare_number_after_a_change_goes_to_the_input_just_changed():
 @pytest.mark.parametrize("text, reason", [
     ("80 years", "“80 years” is 80 years, but it must be at most 50"),
     ("over 0.5 years", "“0.5 years” is 0.5 years, but it must be a whole number"),
-    ("120%", "“120%” is 120 percent, but it must be at most 100"),
+    ("120%", "“120%” is 120%, but it must be at most 100"),
 ])
 def test_a_value_only_one_input_takes_but_out_of_its_range_is_refused(text, reason):
     reading = read("loan-calculator", text, asked("principal"))

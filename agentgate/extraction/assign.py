@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from agentgate.conversation.state import State
+from agentgate.extraction.followup import shown_as
 from agentgate.extraction.evidence import (DURATION_CUES, Found, after_cue, convert,
                                            implausibly_small, kind_phrase, unique_matching,
                                            yes_no)
@@ -154,8 +155,8 @@ class Assigner:
             try:
                 profile.check(value)
             except InvalidValue as exc:
-                refusals.append(Refusal(asked, f"“{item.text}” is {shown(value)} "
-                                        f"{profile.unit or ''}, but {exc}".replace("  ", " ")))
+                refusals.append(Refusal(asked, f"“{item.text}” is "
+                                        f"{shown_as(value, profile.unit)}, but {exc}"))
                 taken.add(asked)
 
     def _assign_dates(self, state, message, dates, asked, taken, proposals, refusals,

@@ -20,7 +20,8 @@ from agentgate.extraction.lexicon import (FILLER, MEANING_CHANGERS, NEGATIONS, N
 from agentgate.extraction.message import Message
 from agentgate.extraction.numbers import NumberMention, find_numbers
 from agentgate.extraction.options import OptionMention
-from agentgate.workflow.values import InvalidValue, shown
+from agentgate.extraction.followup import shown_as
+from agentgate.workflow.values import InvalidValue
 
 
 class MentionFinder:
@@ -89,8 +90,7 @@ class MentionFinder:
             profile.check(value)
         except InvalidValue as exc:
             item.homes = [name]
-            item.problem = f"“{item.text}” is {shown(value)} {profile.unit or ''}, but " \
-                f"{exc}".replace("  ", " ")
+            item.problem = f"“{item.text}” is {shown_as(value, profile.unit)}, but {exc}"
 
     def _fuzzy_options(self, message: Message) -> list[Found]:
         """Misspelt options ('wensday', 'chiken'): a word no other reading explains that is
