@@ -220,3 +220,28 @@ def test_a_value_only_one_input_takes_but_out_of_its_range_is_refused(text, reas
     assert reading.sure and not reading.proposals
     assert [(r.input, r.reason) for r in reading.refusals] == [
         ("years" if "year" in text else "annual_rate", reason)]
+
+
+@pytest.mark.parametrize("text, quoted", [
+    ("the base rate is 4% plus a 1.5% margin", "“4% plus a 1.5%” is worked out"),
+    ("4% + 1.5%", "“4% + 1.5%” is worked out"),
+    ("2% above base", "“2% above base” is worked out"),
+    ("prime plus 2%", "“prime plus 2%” is worked out"),
+    ("fixed at 3% for 5 years then variable", "“3%” changes over time"),
+    ("it is 5% now but rises to 7% next year", "“5%” changes over time"),
+])
+def test_a_figure_made_of_others_or_changing_is_refused_not_guessed(text, quoted):
+    reading = read("loan-calculator", text, asked("annual_rate", principal=300000))
+    assert not reading.proposals  # neither 4%, nor 3%, nor a loan term of 5 years
+    assert [r.input for r in reading.refusals] == ["annual_rate"]
+    assert reading.refusals[0].reason.startswith(quoted)
+
+
+@pytest.mark.parametrize("text, taken", [
+    ("6.5% over 30 years", {"annual_rate": 6.5, "years": 30}),
+    ("they offered 7 but I negotiated 6.5", {"annual_rate": 6.5}),
+    ("6.5% for 30 years", {"annual_rate": 6.5, "years": 30}),
+])
+def test_plain_figures_beside_those_words_are_still_read(text, taken):
+    reading = read("loan-calculator", text, asked("annual_rate", principal=300000))
+    assert values(reading) == taken and not reading.refusals

@@ -218,6 +218,14 @@ PERIODS = {"years", "months", "weeks", "days"}
 
 
 ADDING = {"add", "adds", "adding", "another", "extra", "additional", "plus"}
+# "4% plus a 1.5% margin", "base + 2%": one figure made of others.
+COMBINING = {"plus", "+", "minus", "margin", "spread", "markup"}
+# "2% above base": a figure counted from another one.
+COUNTED_FROM = {"above", "below"}
+# "3% for 5 years then variable", "5% now, rising to 7%": a figure that will change.
+CHANGING = {"rises", "rising", "increases", "increasing", "decreases", "decreasing",
+            "variable", "floating", "reverts", "resets", "adjusts", "adjustable",
+            "thereafter", "afterwards", "tracker", "stepped", "steps"}
 
 
 BUT_WORDS = {"but", "i", "we", "need", "needs", "instead", "however", "show", "me", "for",

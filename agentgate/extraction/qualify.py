@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from agentgate.conversation.state import State
-from agentgate.extraction.evidence import (ALTERNATIVE_WORDS, BUT_WORDS, Found,
+from agentgate.extraction.evidence import (ALTERNATIVE_WORDS, BUT_WORDS, CHANGING,
+                                           COMBINING, COUNTED_FROM, Found,
                                            ORDINAL_IDIOMS, PERIODS, SELF_CORRECTION, bind,
                                            correction_points, holder_of, is_negated,
                                            is_relative, period_word_after, span_text)
@@ -75,6 +76,7 @@ class Qualifier:
             if period is not None and item.kind == "number" and not (
                     item.unit == "percent" and period == "years"):
                 item.foreign = True
+        kept = self._composite(message, kept)
         alternatives, ranges = [], []
         index = 0
         while index < len(kept) - 1:
@@ -110,6 +112,51 @@ class Qualifier:
                 continue
             index += 1
         return kept, alternatives, ranges
+
+    def _composite(self, message: Message, kept: list[Found]) -> list[Found]:
+        """Figures that are not one value: made of two ("4% plus a 1.5% margin"), counted
+        from another figure ("2% above base", "prime + 2%"), or changing over time ("3% for
+        5 years then variable"). Each is refused, so the user is asked for the one figure
+        to use; a period the figure holds for ("for 5 years") is no value either."""
+        words = [t.text for t in message.tokens]
+        result: list[Found] = []
+        index = 0
+        while index < len(kept):
+            item = kept[index]
+            if item.kind != "number" or item.problem:
+                result.append(item)
+                index += 1
+                continue
+            last = item.last
+            following = kept[index + 1] if index + 1 < len(kept) else None
+            if following is not None and following.kind == "number" and \
+                    set(words[item.last + 1:following.first]) & COMBINING and \
+                    set(item.homes) & set(following.homes):
+                item.homes = [h for h in item.homes if h in following.homes]
+                last = following.last
+                index += 1  # the second figure is part of this one
+            before, after = words[max(0, item.first - 2):item.first], words[last + 1:last + 3]
+            # "2% above base", "2% plus the bank's margin"; "prime plus 2%"
+            counted_from = len(after) == 2 and after[0] in COMBINING | COUNTED_FROM and \
+                not after[1][:1].isdigit()
+            added_to = len(before) == 2 and before[1] in COMBINING and \
+                before[0] not in FILLER and not before[0][:1].isdigit()
+            changing = set(words[last + 1:]) & CHANGING
+            if last != item.last or counted_from or added_to:
+                start = item.first - 2 if added_to else item.first
+                end = last + 2 if counted_from else last
+                item.problem = (f"“{span_text(message, start, end)}” is worked out from "
+                                "more than one figure; please give the one figure to use")
+            elif changing and words[item.first - 1:item.first] == ["for"] and \
+                    item.unit in PERIODS:
+                index += 1
+                continue  # "for 5 years then variable": how long a figure holds
+            elif changing and item.unit not in PERIODS:
+                item.problem = (f"“{span_text(message, item.first, item.last)}” changes over "
+                                "time; please give the one figure to use")
+            result.append(item)
+            index += 1
+        return result
 
     def _alternatives(self, state, message, alternatives, ranges, asked, taken, proposals,
                       refusals, choices, unplaced) -> bool:
