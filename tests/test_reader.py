@@ -223,7 +223,7 @@ def test_a_value_only_one_input_takes_but_out_of_its_range_is_refused(text, reas
 
 
 @pytest.mark.parametrize("text, quoted", [
-    ("the base rate is 4% plus a 1.5% margin", "“4% plus a 1.5%” is worked out"),
+    ("the base rate is 4% plus a 1.5% margin", "“4% plus a 1.5% margin” is worked out"),
     ("4% + 1.5%", "“4% + 1.5%” is worked out"),
     ("2% above base", "“2% above base” is worked out"),
     ("prime plus 2%", "“prime plus 2%” is worked out"),
@@ -245,3 +245,10 @@ def test_a_figure_made_of_others_or_changing_is_refused_not_guessed(text, quoted
 def test_plain_figures_beside_those_words_are_still_read(text, taken):
     reading = read("loan-calculator", text, asked("annual_rate", principal=300000))
     assert values(reading) == taken and not reading.refusals
+
+
+@pytest.mark.parametrize("text", ["2 adults and 3 kids", "we are 2 adults and 2 children"])
+def test_people_counted_in_groups_are_not_taken_as_one_group(text):
+    reading = read("hotel-booking", text, asked("guests"))
+    assert "guests" not in values(reading)
+    assert [r.input for r in reading.refusals] == ["guests"]

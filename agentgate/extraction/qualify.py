@@ -17,6 +17,31 @@ from agentgate.extraction.message import Message
 from agentgate.extraction.reading import Choice, Proposal, Refusal
 
 
+def _parts_of_one(words: list[str], first: Found, second: Found) -> bool:
+    """"4% plus 1.5%", "2 adults and 3 kids": two figures that add up to one."""
+    between = set(words[first.last + 1:second.first])
+    if between & COMBINING and set(first.homes) & set(second.homes):
+        return True
+    # People counted in groups: "2 adults and 3 kids", "3 of us plus a baby".
+    first_noun, second_noun = _noun(words, first), _noun(words, second)
+    return bool(first.homes) and bool(between) and between <= {"and", ",", "&", "with",
+                                                               "plus"} and \
+        first_noun != second_noun and second_noun in PEOPLE_WORDS and (
+            first_noun in PEOPLE_WORDS or words[first.last + 1:first.last + 3] == ["of", "us"])
+
+
+def _noun(words: list[str], item: Found) -> str:
+    """The word a count counts: inside its span ("3 kids") or just after it."""
+    if words[item.last].isalpha():
+        return words[item.last]
+    return words[item.last + 1] if item.last + 1 < len(words) else ""
+
+
+PEOPLE_WORDS = {"adult", "adults", "kid", "kids", "child", "children", "baby", "babies",
+                "infant", "infants", "teen", "teens", "teenager", "teenagers", "toddler",
+                "toddlers", "people", "persons", "guests", "grown-ups", "seniors"}
+
+
 class Qualifier:
     """A stage of `OfflineReader` (see `offline.py`): it uses the reader's profile and the
     state the reader keeps while it reads one message."""
@@ -130,10 +155,12 @@ class Qualifier:
             last = item.last
             following = kept[index + 1] if index + 1 < len(kept) else None
             if following is not None and following.kind == "number" and \
-                    set(words[item.last + 1:following.first]) & COMBINING and \
-                    set(item.homes) & set(following.homes):
-                item.homes = [h for h in item.homes if h in following.homes]
+                    _parts_of_one(words, item, following):
+                item.homes = [h for h in item.homes if h in following.homes] or item.homes
                 last = following.last
+                if last + 1 < len(words) and words[last + 1].isalpha() and \
+                        words[last + 1] not in FILLER:
+                    last += 1  # "… plus a 1.5% margin", "… and 3 kids": quote the noun too
                 index += 1  # the second figure is part of this one
             before, after = words[max(0, item.first - 2):item.first], words[last + 1:last + 3]
             # "2% above base", "2% plus the bank's margin"; "prime plus 2%"
