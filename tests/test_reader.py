@@ -252,3 +252,10 @@ def test_people_counted_in_groups_are_not_taken_as_one_group(text):
     reading = read("hotel-booking", text, asked("guests"))
     assert "guests" not in values(reading)
     assert [r.input for r in reading.refusals] == ["guests"]
+
+
+def test_two_years_for_one_input_are_asked_about_not_guessed():
+    reading = read("recurring-dates", "I was born in 1990, show me the last fridays of 2027")
+    assert "year" not in values(reading)
+    assert [(c.input, c.options) for c in reading.choices] == [("year", (1990, 2027))]
+    assert values(read("recurring-dates", "the second tuesday in 2028 please"))["year"] == 2028

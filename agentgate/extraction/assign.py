@@ -32,6 +32,7 @@ class Assigner:
         loose: list[Found] = []
         dates: list[Found] = []
         options: dict[str, list[Found]] = {}
+        by_kind: dict[str, Found] = {}  # inputs given a value by its unit or kind alone
         talky = self._talky
         other_strong = any(f.kind in ("date", "year") or (f.kind == "number" and f.homes and (
             f.unit is not None or f.extra.get("scaled"))) or f.bound for f in found)
@@ -107,6 +108,13 @@ class Assigner:
                         self._propose_found(homes[0], item, "unit", proposals, refusals,
                                             choices)
                         taken.add(homes[0])
+                        by_kind[homes[0]] = item
+                    elif len(item.homes) == 1 and item.homes[0] in by_kind and \
+                            item.extra.get("calendar_year"):
+                        # "born in 1990, … of 2027": two years for one input and nothing
+                        # to say which: asked, not guessed.
+                        self._ask_which(item.homes[0], by_kind.pop(item.homes[0]), item,
+                                        proposals, choices)
                     elif homes:
                         unplaced.append(Unplaced(item.text, tuple(homes)))
                     elif item.unit is not None and item.unit not in ("clock", "minutes",
@@ -317,6 +325,15 @@ class Assigner:
             return
         self._checked(profile, message.text.strip(), message.text, "asked", proposals,
                       refusals)
+
+    @staticmethod
+    def _ask_which(name: str, first: Found, second: Found, proposals, choices) -> None:
+        taken = next((p for p in proposals if p.input == name), None)
+        if taken is None or taken.value == second.readings[0]:
+            return
+        proposals.remove(taken)
+        choices.append(Choice(name, (taken.value, second.readings[0]),
+                              f"{first.text} / {second.text}"))
 
     def _propose_found(self, name: str, item: Found, evidence: str, proposals, refusals,
                        choices) -> None:
