@@ -1,12 +1,11 @@
 """Work done once at start, so that no user's first turn pays for it: the store's folder
-or connection; the reader's patterns and caches, the reply
-templates and the rendering of a reply, by reading a sample message for each workflow
-(nothing is run or stored); and with an internal LLM, each workflow's structured request
-and the SDKs' first-use imports (one call answered in-process, no network)."""
+or connection; the reader's patterns and caches, the reply templates and the rendering of
+a reply, by reading a sample message for each workflow (nothing is run or stored); and
+with an internal LLM, each workflow's structured request and the SDKs' first-use imports
+(one call answered in-process, no network)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from agentgate.api import wire

@@ -38,7 +38,11 @@ RECENT_KEPT = 4096   # records kept in memory
 
 def encode(record: Record) -> bytes:
     """A record as its file holds it."""
-    return json.dumps({_TABLE: {"1": record.to_dict()}}, separators=(",", ":"),
+    return _encoded(record.to_dict())
+
+
+def _encoded(stored: dict[str, Any]) -> bytes:
+    return json.dumps({_TABLE: {"1": stored}}, separators=(",", ":"),
                       ensure_ascii=False).encode()
 
 
@@ -127,7 +131,8 @@ class ConversationStore(Store):
         it is durable (and raises what the write raised). The record must not change
         until then."""
         stored = record.to_dict()
-        written = asyncio.get_running_loop().run_in_executor(None, self._save, record)
+        written = asyncio.get_running_loop().run_in_executor(None, self._save, record.id,
+                                                             stored)
 
         async def durable() -> None:
             self._remember(record.id, await written, stored)
@@ -186,9 +191,9 @@ class ConversationStore(Store):
                     removed += 1
         return removed
 
-    def _save(self, record: Record) -> tuple[int, int, int]:
-        path = self.path_for(record.id)
-        data = encode(record)
+    def _save(self, conversation_id: str, stored: dict[str, Any]) -> tuple[int, int, int]:
+        path = self.path_for(conversation_id)
+        data = _encoded(stored)
         try:
             return write_atomically(path, data)
         except FileNotFoundError:  # the conversation's first save in a new shard folder

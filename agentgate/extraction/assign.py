@@ -8,10 +8,9 @@ import datetime as dt
 from typing import Any
 
 from agentgate.conversation.state import State
-from agentgate.extraction.followup import shown_as
 from agentgate.extraction.evidence import (DURATION_CUES, Found, after_cue, convert,
-                                           implausibly_small, kind_phrase, unique_matching,
-                                           yes_no)
+                                           implausibly_small, kind_phrase, refused_in_unit,
+                                           unique_matching, yes_no)
 from agentgate.extraction.lexicon import FILLER
 from agentgate.extraction.message import Message
 from agentgate.extraction.profile import InputProfile
@@ -159,12 +158,9 @@ class Assigner:
             refusals.append(_inexact(profile, item))
             taken.add(asked)
         elif takes:
-            value = convert(item.readings[0], factor)
-            try:
-                profile.check(value)
-            except InvalidValue as exc:
-                refusals.append(Refusal(asked, f"“{item.text}” is "
-                                        f"{shown_as(value, profile.unit)}, but {exc}"))
+            reason = refused_in_unit(profile, item, factor)
+            if reason is not None:
+                refusals.append(Refusal(asked, reason))
                 taken.add(asked)
 
     def _assign_dates(self, state, message, dates, asked, taken, proposals, refusals,

@@ -11,11 +11,13 @@ from fractions import Fraction
 from typing import Any
 
 from agentgate.conversation.state import Pending
+from agentgate.extraction.followup import shown_as
 from agentgate.extraction.lexicon import NO, YES
 from agentgate.extraction.message import Message
 from agentgate.extraction.numbers import tidy
 from agentgate.extraction.profile import InputProfile
 from agentgate.extraction.reading import Choice, Proposal
+from agentgate.workflow.values import InvalidValue
 
 
 # Words allowed between an alias and its value: "the rate is about 4".
@@ -108,6 +110,17 @@ def convert(value: Any, factor: Any) -> Any:
     if factor in (1, None):
         return value
     return tidy(float(Fraction(str(value)) * factor))
+
+
+def refused_in_unit(profile: InputProfile, item: "Found", factor: Any) -> str | None:
+    """Why a number in this input's unit cannot be its value ("“80 years” is 80 years, but
+    it must be at most 50"), or None when it can."""
+    value = convert(item.readings[0], factor)
+    try:
+        profile.check(value)
+    except InvalidValue as exc:
+        return f"“{item.text}” is {shown_as(value, profile.unit)}, but {exc}"
+    return None
 
 
 def stems(word: str) -> list[str]:
@@ -222,6 +235,10 @@ ADDING = {"add", "adds", "adding", "another", "extra", "additional", "plus"}
 COMBINING = {"plus", "+", "minus", "margin", "spread", "markup"}
 # "2% above base": a figure counted from another one.
 COUNTED_FROM = {"above", "below"}
+# "2 adults and 3 kids": people counted in groups.
+PEOPLE_WORDS = {"adult", "adults", "kid", "kids", "child", "children", "baby", "babies",
+                "infant", "infants", "teen", "teens", "teenager", "teenagers", "toddler",
+                "toddlers", "people", "persons", "guests", "grown-ups", "seniors"}
 # "3% for 5 years then variable", "5% now, rising to 7%": a figure that will change.
 CHANGING = {"rises", "rising", "increases", "increasing", "decreases", "decreasing",
             "variable", "floating", "reverts", "resets", "adjusts", "adjustable",

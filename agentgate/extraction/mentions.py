@@ -14,14 +14,13 @@ from agentgate.extraction.evidence import (CONNECTORS, DURATION_CUES, FUTURE_CUE
                                            PAST_CUES, PEOPLE_PHRASES, REQUEST_VERBS,
                                            VALUE_NEGATIONS, WEAK_PAST_CUES, YEAR_PHRASES,
                                            convert, european_dots, looks_like_noun,
+                                           refused_in_unit,
                                            phrases, span_text, stems)
 from agentgate.extraction.lexicon import (FILLER, MEANING_CHANGERS, NEGATIONS, NO,
                                           UNIT_WORDS, YES)
 from agentgate.extraction.message import Message
 from agentgate.extraction.numbers import NumberMention, find_numbers
 from agentgate.extraction.options import OptionMention
-from agentgate.extraction.followup import shown_as
-from agentgate.workflow.values import InvalidValue
 
 
 class MentionFinder:
@@ -83,14 +82,9 @@ class MentionFinder:
         for a loan of at most 50): that input's refusal, with the reason."""
         profile = self.profile.inputs[name]
         factor = profile.takes_unit(item.unit)[1]
-        if factor is None:
-            return
-        value = convert(item.readings[0], factor)
-        try:
-            profile.check(value)
-        except InvalidValue as exc:
-            item.homes = [name]
-            item.problem = f"“{item.text}” is {shown_as(value, profile.unit)}, but {exc}"
+        reason = refused_in_unit(profile, item, factor) if factor is not None else None
+        if reason is not None:
+            item.homes, item.problem = [name], reason
 
     def _fuzzy_options(self, message: Message) -> list[Found]:
         """Misspelt options ('wensday', 'chiken'): a word no other reading explains that is

@@ -8,7 +8,7 @@ import datetime as dt
 
 from agentgate.conversation.state import State
 from agentgate.extraction.evidence import (ALTERNATIVE_WORDS, BUT_WORDS, CHANGING,
-                                           COMBINING, COUNTED_FROM, Found,
+                                           COMBINING, COUNTED_FROM, PEOPLE_WORDS, Found,
                                            ORDINAL_IDIOMS, PERIODS, SELF_CORRECTION, bind,
                                            correction_points, holder_of, is_negated,
                                            is_relative, period_word_after, span_text)
@@ -35,11 +35,6 @@ def _noun(words: list[str], item: Found) -> str:
     if words[item.last].isalpha():
         return words[item.last]
     return words[item.last + 1] if item.last + 1 < len(words) else ""
-
-
-PEOPLE_WORDS = {"adult", "adults", "kid", "kids", "child", "children", "baby", "babies",
-                "infant", "infants", "teen", "teens", "teenager", "teenagers", "toddler",
-                "toddlers", "people", "persons", "guests", "grown-ups", "seniors"}
 
 
 class Qualifier:

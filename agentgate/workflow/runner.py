@@ -234,18 +234,12 @@ async def execute(graph: Graph, context: NodeContext, emit: Emit | None = None,
                     continue
                 emit(NodeStarted(node_id, node.title))
                 started = time.monotonic()
-                if node.quick:
-                    try:
-                        result = _run_quick(node, context, timeout)
-                    except Exception as error:
-                        raise fail(node, error) from None
-                    finish(node, result, started)
-                    continue
                 own = context.with_stream(stream) if stream is not None and \
                     node_id == graph.output else context
-                if not ready and not running:  # nothing to run beside it: no task needed
+                if node.quick or not (ready or running):  # no task needed beside the run's
                     try:
-                        result = await _run_node(node, own, timeout)
+                        result = _run_quick(node, own, timeout) if node.quick else \
+                            await _run_node(node, own, timeout)
                     except Exception as error:
                         raise fail(node, error) from None
                     finish(node, result, started)
